@@ -1,0 +1,116 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.ts';
+import { DuckDBConnector } from '../connectors/duckdb/index.ts';
+import type { Connector } from '../connectors/contract.ts';
+import { ensureDemoData } from '../demo/index.ts';
+import { GatewayError } from '../errors/index.ts';
+import { Executor } from '../executor/index.ts';
+import { buildUserDirectory } from '../executor/index.ts';
+import { build as buildHttp } from '../http/index.ts';
+import type { Logger } from '../log/index.ts';
+import { VERSION } from '../version.ts';
+import { PgServer } from '../wire/index.ts';
+
+export interface DemoProgress {
+  table: string;
+  step: string;
+  done: number;
+  total: number;
+}
+
+export interface RunningGateway {
+  readonly pgAddress: AddressInfo;
+  readonly httpAddress: AddressInfo;
+  /** Graceful stop: no new connections, running statements get the grace period, then everything closes. */
+  stop(): Promise<void>;
+}
+
+async function createConnectors(config: Config, logger: Logger): Promise<Connector[]> {
+  const connectors: Connector[] = [];
+  for (const engine of config.engines) {
+    switch (engine.kind) {
+      case 'duckdb':
+        connectors.push(
+          await DuckDBConnector.create({
+            name: engine.name,
+            dataDir: config.dataDir,
+            tables: engine.tables,
+            ...(engine.threads !== undefined && { threads: engine.threads }),
+            ...(engine.memoryLimit !== undefined && { memoryLimit: engine.memoryLimit }),
+            ...(engine.maxConnections !== undefined && { maxConnections: engine.maxConnections }),
+            logger: logger.child({ engine: engine.name }),
+          }),
+        );
+        break;
+    }
+  }
+  return connectors;
+}
+
+/**
+ * The composition root: builds every part from the config and starts listening. HTTP comes up first
+ * (GET /health answers 503 while starting), the PostgreSQL port once queries can be served.
+ */
+export async function startGateway(config: Config, logger: Logger, opts: { onDemoProgress?: (p: DemoProgress) => void } = {}): Promise<RunningGateway> {
+  let ready = false;
+  let connectors: Connector[] = [];
+  const users = buildUserDirectory(config);
+  const http: FastifyInstance = await buildHttp({
+    logger,
+    version: VERSION,
+    isReady: () => ready,
+    engineHealth: async () => {
+      const entries = await Promise.all(
+        connectors.map(async (c) => {
+          try {
+            return [c.name, await c.health()] as const;
+          } catch (e) {
+            return [c.name, { ok: false, detail: (e as Error).message }] as const;
+          }
+        }),
+      );
+      return Object.fromEntries(entries);
+    },
+  });
+  await http.listen({ host: config.server.host, port: config.server.httpPort });
+  const httpAddress = http.server.address() as AddressInfo;
+  try {
+    if (config.demo.generate) {
+      const started = Date.now();
+      const result = await ensureDemoData(config.dataDir, {
+        seed: config.demo.seed,
+        scale: config.demo.scale,
+        ...(opts.onDemoProgress && { onProgress: opts.onDemoProgress }),
+      });
+      if (result.generated) logger.info({ dir: result.dir, rows: result.rowCounts, ms: Date.now() - started }, 'demo data generated');
+    }
+    connectors = await createConnectors(config, logger);
+    const engine = connectors[0];
+    if (!engine) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
+    const executor = new Executor({ config, users, engine, logger });
+    const pg = new PgServer({
+      backend: executor,
+      logger: logger.child({ component: 'wire' }),
+      maxConnections: config.server.maxConnections,
+      ...(config.server.tls && { tls: config.server.tls }),
+    });
+    const pgAddress = await pg.listen(config.server.pgPort, config.server.host);
+    ready = true;
+    logger.info({ pg: `${pgAddress.address}:${pgAddress.port}`, http: `${httpAddress.address}:${httpAddress.port}` }, 'tollgate is ready');
+    return {
+      pgAddress,
+      httpAddress,
+      stop: async () => {
+        ready = false;
+        await pg.close(config.server.shutdownGraceMs);
+        await http.close();
+        for (const c of connectors) await c.close().catch((err: unknown) => logger.warn({ err, engine: c.name }, 'closing engine failed'));
+      },
+    };
+  } catch (e) {
+    await http.close();
+    for (const c of connectors) await c.close().catch(() => {});
+    throw e;
+  }
+}

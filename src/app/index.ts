@@ -1,0 +1,1 @@
+export { startGateway, type RunningGateway, type DemoProgress } from './gateway.ts';

@@ -1,0 +1,102 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The shape of a tollgate config file (YAML or JSON). Defaults live here, next to the field they belong
+ * to, so `tollgate --help`, docs/config.md and the loader cannot disagree.
+ */
+
+const Password = Type.Union(
+  [
+    Type.Object(
+      { scram: Type.String({ pattern: '^SCRAM-SHA-256\\$\\d+:[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$', description: 'A SCRAM-SHA-256 verifier, as made by `tollgate hash-password` or stored in pg_authid.' }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { env: Type.String({ minLength: 1, description: 'Name of an environment variable holding the password or a SCRAM verifier.' }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'Never a plain-text password.' },
+);
+
+export const UserSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 63 }),
+    team: Type.String({ minLength: 1 }),
+    role: Type.Union([Type.Literal('analyst'), Type.Literal('admin')], { default: 'analyst' }),
+    password: Password,
+    allowCleartext: Type.Boolean({ default: false, description: 'Allow cleartext password authentication (only over TLS or for legacy clients).' }),
+    disabled: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+
+export const TeamSchema = Type.Object(
+  { name: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
+export const ParquetTableSchema = Type.Object(
+  {
+    schema: Type.String({ minLength: 1 }),
+    name: Type.String({ minLength: 1 }),
+    path: Type.String({ minLength: 1, description: 'Parquet file or glob, relative to the data directory or absolute.' }),
+    hivePartitioning: Type.Boolean({ default: true }),
+    comment: Type.Optional(Type.String()),
+    columns: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Column comments shown in BI tools.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const DuckDBEngineSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    kind: Type.Literal('duckdb'),
+    threads: Type.Optional(Type.Integer({ minimum: 1 })),
+    memoryLimit: Type.Optional(Type.String({ description: "DuckDB memory_limit, e.g. '4GB'." })),
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
+    tables: Type.Array(ParquetTableSchema, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export const EngineSchema = Type.Union([DuckDBEngineSchema]);
+
+export const ServerSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1' }),
+    pgPort: Type.Integer({ minimum: 0, maximum: 65535, default: 5433 }),
+    httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    database: Type.String({ minLength: 1, default: 'tollgate' }),
+    maxConnections: Type.Integer({ minimum: 1, default: 500 }),
+    shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+    tls: Type.Optional(
+      Type.Object({ cert: Type.String({ description: 'PEM certificate file' }), key: Type.String({ description: 'PEM private key file' }) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Optional(ServerSchema),
+    dataDir: Type.String({ default: './data' }),
+    demo: Type.Object(
+      { generate: Type.Boolean({ default: false, description: 'Generate the demo dataset into dataDir on first start.' }), seed: Type.Integer({ default: 42 }), scale: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 1 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    engines: Type.Array(EngineSchema, { minItems: 1 }),
+    teams: Type.Array(TeamSchema, { default: [] }),
+    users: Type.Array(UserSchema, { default: [] }),
+    logLevel: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigInput = Static<typeof ConfigSchema>;
+export type ServerConfig = Static<typeof ServerSchema>;
+export type EngineConfig = Static<typeof EngineSchema>;
+export type DuckDBEngineConfig = Static<typeof DuckDBEngineSchema>;
+export type ParquetTableConfig = Static<typeof ParquetTableSchema>;
+export type UserConfig = Static<typeof UserSchema>;
+export type TeamConfig = Static<typeof TeamSchema>;

@@ -1,0 +1,92 @@
+import type { PgValue } from '../pgtypes/values.ts';
+
+/** A column of a result or a table, described in PostgreSQL terms so that every layer above speaks one type system. */
+export interface ColumnInfo {
+  name: string;
+  /** PostgreSQL type OID (see src/pgtypes). */
+  typeOid: number;
+  /** pg_attribute.atttypmod: -1 when none; for numeric ((p << 16) | s) + 4; for varchar n + 4. */
+  typeModifier: number;
+  nullable?: boolean;
+  comment?: string;
+}
+
+/**
+ * A batch of rows in column-major order: `columns[c][r]` is the canonical value (see pgtypes/values.ts)
+ * of column c in row r. Columnar batches keep per-value work in tight loops and match Arrow and DuckDB chunks.
+ */
+export interface RowBatch {
+  readonly rowCount: number;
+  readonly columns: ReadonlyArray<ArrayLike<PgValue>>;
+}
+
+/** What one statement produced after it finished; rows and bytes as known by the engine. */
+export interface ResultSummary {
+  rowCount: number;
+  /** Bytes the engine actually read, when it can tell; undefined when unknown. */
+  bytesRead?: number;
+  elapsedMs: number;
+}
+
+/**
+ * A running statement. The schema is known before the first row. Batches are pulled, so a slow reader
+ * slows the engine down instead of making tollgate buffer the result (backpressure by construction).
+ * `close()` must be called if iteration stops early; it releases the engine's resources.
+ */
+export interface ResultStream extends AsyncIterable<RowBatch> {
+  readonly columns: readonly ColumnInfo[];
+  close(): Promise<void>;
+  /** Available after iteration ended. */
+  summary(): ResultSummary;
+}
+
+export interface TableRef {
+  schema: string;
+  name: string;
+}
+
+export interface TableInfo extends TableRef {
+  columns: ColumnInfo[];
+  comment?: string;
+}
+
+export interface Capabilities {
+  /** The engine can cancel a running statement (default false). */
+  cancel: boolean;
+  /** The engine accepts bound parameters ($1...) natively (default false: the planner inlines literals). */
+  parameters: boolean;
+  /** The engine can describe a statement's result columns without running it (default false). */
+  describe: boolean;
+}
+
+export interface CompiledQuery {
+  /** SQL in the engine's dialect. */
+  sql: string;
+  /** Bound parameter values in canonical form, by position ($1 is params[0]). */
+  params: readonly PgValue[];
+  /** PostgreSQL type OIDs of the parameters, when known (0 = unknown). */
+  paramTypes: readonly number[];
+}
+
+export interface Health {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface DescribeResult {
+  params: number[];
+  columns: ColumnInfo[];
+}
+
+/** One engine behind tollgate. Modeled on Trino's connector SPI: capabilities declared, not probed. */
+export interface Connector {
+  readonly name: string;
+  readonly kind: string;
+  readonly capabilities: Capabilities;
+  listTables(): Promise<TableInfo[]>;
+  /** Result columns and parameter types of a statement, without executing it. */
+  describe(q: CompiledQuery): Promise<DescribeResult>;
+  execute(q: CompiledQuery, opts: { signal: AbortSignal }): Promise<ResultStream>;
+  health(): Promise<Health>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+/**
+ * The one table of coded errors. Every error a client can see is listed here with its SQLSTATE
+ * (never invented: see PostgreSQL's errcodes.txt) and its kind. The wire maps `sqlstate` to an
+ * ErrorResponse; the HTTP layer maps `kind` to a status code. Add a row here before throwing a new code.
+ */
+export type ErrorKind = 'user' | 'auth' | 'resources' | 'external' | 'internal' | 'cancelled';
+
+export interface ErrorSpec {
+  readonly sqlstate: string;
+  readonly kind: ErrorKind;
+  /** Severity sent on the wire. FATAL closes the connection, as in PostgreSQL. */
+  readonly severity?: 'ERROR' | 'FATAL';
+}
+
+export const ERROR_CODES = {
+  // Protocol and connection
+  PROTOCOL_VIOLATION: { sqlstate: '08P01', kind: 'user', severity: 'FATAL' },
+  FEATURE_NOT_SUPPORTED: { sqlstate: '0A000', kind: 'user' },
+  UNSUPPORTED_PROTOCOL_VERSION: { sqlstate: '0A000', kind: 'user', severity: 'FATAL' },
+  INVALID_DATABASE: { sqlstate: '3D000', kind: 'user', severity: 'FATAL' },
+  TOO_MANY_CONNECTIONS: { sqlstate: '53300', kind: 'resources', severity: 'FATAL' },
+  ADMIN_SHUTDOWN: { sqlstate: '57P01', kind: 'external', severity: 'FATAL' },
+  CHARACTER_NOT_IN_REPERTOIRE: { sqlstate: '22021', kind: 'user' },
+  // Authentication
+  INVALID_PASSWORD: { sqlstate: '28P01', kind: 'auth', severity: 'FATAL' },
+  INVALID_AUTHORIZATION: { sqlstate: '28000', kind: 'auth', severity: 'FATAL' },
+  // SQL
+  SYNTAX_ERROR: { sqlstate: '42601', kind: 'user' },
+  UNDEFINED_TABLE: { sqlstate: '42P01', kind: 'user' },
+  UNDEFINED_COLUMN: { sqlstate: '42703', kind: 'user' },
+  UNDEFINED_FUNCTION: { sqlstate: '42883', kind: 'user' },
+  UNDEFINED_OBJECT: { sqlstate: '42704', kind: 'user' },
+  UNDEFINED_PARAMETER: { sqlstate: '42P02', kind: 'user' },
+  DATATYPE_MISMATCH: { sqlstate: '42804', kind: 'user' },
+  AMBIGUOUS_COLUMN: { sqlstate: '42702', kind: 'user' },
+  GROUPING_ERROR: { sqlstate: '42803', kind: 'user' },
+  INVALID_PARAMETER_VALUE: { sqlstate: '22023', kind: 'user' },
+  INVALID_TEXT_REPRESENTATION: { sqlstate: '22P02', kind: 'user' },
+  INVALID_BINARY_REPRESENTATION: { sqlstate: '22P03', kind: 'user' },
+  NUMERIC_VALUE_OUT_OF_RANGE: { sqlstate: '22003', kind: 'user' },
+  DIVISION_BY_ZERO: { sqlstate: '22012', kind: 'user' },
+  DATA_EXCEPTION: { sqlstate: '22000', kind: 'user' },
+  INVALID_DATETIME_FORMAT: { sqlstate: '22007', kind: 'user' },
+  DATETIME_FIELD_OVERFLOW: { sqlstate: '22008', kind: 'user' },
+  INVALID_TIME_ZONE_DISPLACEMENT_VALUE: { sqlstate: '22009', kind: 'user' },
+  INTERVAL_FIELD_OVERFLOW: { sqlstate: '22015', kind: 'user' },
+  UNRECOGNIZED_PARAMETER: { sqlstate: '42704', kind: 'user' },
+  CANT_CHANGE_RUNTIME_PARAM: { sqlstate: '55P02', kind: 'user' },
+  READ_ONLY_TRANSACTION: { sqlstate: '25006', kind: 'user' },
+  IN_FAILED_TRANSACTION: { sqlstate: '25P02', kind: 'user' },
+  NO_ACTIVE_TRANSACTION: { sqlstate: '25P01', kind: 'user' },
+  ACTIVE_TRANSACTION: { sqlstate: '25001', kind: 'user' },
+  INVALID_CURSOR_NAME: { sqlstate: '34000', kind: 'user' },
+  INVALID_CURSOR_STATE: { sqlstate: '24000', kind: 'user' },
+  OBJECT_NOT_IN_PREREQUISITE_STATE: { sqlstate: '55000', kind: 'user' },
+  INVALID_SAVEPOINT: { sqlstate: '3B001', kind: 'user' },
+  INVALID_STATEMENT_NAME: { sqlstate: '26000', kind: 'user' },
+  DUPLICATE_STATEMENT: { sqlstate: '42P05', kind: 'user' },
+  DUPLICATE_CURSOR: { sqlstate: '42P03', kind: 'user' },
+  QUERY_CANCELED: { sqlstate: '57014', kind: 'cancelled' },
+  OUT_OF_MEMORY: { sqlstate: '53200', kind: 'resources' },
+  // Engines
+  ENGINE_UNAVAILABLE: { sqlstate: '08006', kind: 'external' },
+  ENGINE_ERROR: { sqlstate: '58000', kind: 'external' },
+  // Configuration and internals
+  CONFIG_INVALID: { sqlstate: 'F0000', kind: 'internal' },
+  INTERNAL: { sqlstate: 'XX000', kind: 'internal' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

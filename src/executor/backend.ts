@@ -1,0 +1,51 @@
+import type { Config } from '../config/index.ts';
+import type { Connector } from '../connectors/contract.ts';
+import { GatewayError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { BackendSession, GatewayBackend, StartupInfo, UserCredentials } from '../wire/backend.ts';
+import { GatewaySession } from './session.ts';
+import { parameterSpecs, type ParameterSpec } from './settings.ts';
+import type { UserRecord } from './users.ts';
+import { SERVER_VERSION } from '../version.ts';
+
+export interface ExecutorDeps {
+  config: Config;
+  users: Map<string, UserRecord>;
+  /** The engine that answers queries (routing across engines arrives with the planner). */
+  engine: Connector;
+  logger: Logger;
+}
+
+/** The gateway as the wire sees it: who may log in, and a session per connection. */
+export class Executor implements GatewayBackend {
+  private readonly specs: ParameterSpec[] = parameterSpecs(SERVER_VERSION);
+  private nextSessionId = 1;
+
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  async credentials(user: string): Promise<UserCredentials | undefined> {
+    const u = this.deps.users.get(user);
+    if (!u || u.disabled) return undefined;
+    return { name: u.name, scramVerifier: u.scramVerifier, allowCleartext: u.allowCleartext };
+  }
+
+  async openSession(info: StartupInfo): Promise<BackendSession> {
+    const user = this.deps.users.get(info.user);
+    if (!user) throw new GatewayError('INVALID_AUTHORIZATION', `role "${info.user}" does not exist`);
+    const database = this.deps.config.server.database;
+    // Clients that send no database name default to the user name; accept that too, as documented.
+    if (info.database !== database && info.database !== info.user)
+      throw new GatewayError('INVALID_DATABASE', `database "${info.database}" does not exist`, {
+        hint: `tollgate serves one database, "${database}".`,
+      });
+    return new GatewaySession({
+      id: this.nextSessionId++,
+      user,
+      database: info.database,
+      startup: info,
+      specs: this.specs,
+      engine: this.deps.engine,
+      logger: this.deps.logger,
+    });
+  }
+}

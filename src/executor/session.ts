@@ -1,0 +1,171 @@
+import type { ColumnInfo, Connector } from '../connectors/contract.ts';
+import { GatewayError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import { classifySessionStatement, splitStatements } from '../parser/index.ts';
+import type { PgValue } from '../pgtypes/values.ts';
+import type {
+  BackendSession,
+  OutputSettings,
+  PreparedStatement,
+  SessionEvents,
+  StartupInfo,
+  StatementExecution,
+  TransactionStatus,
+} from '../wire/backend.ts';
+import { streamExecution } from './executions.ts';
+import { pgColumnNames } from './column-names.ts';
+import { substituteSessionFunctions } from './local-functions.ts';
+import { Cursors } from './cursors.ts';
+import { runSessionCommand, sessionCommandColumns, type SessionContext } from './session-commands.ts';
+import { SessionSettings } from './session-settings.ts';
+import type { ParameterSpec } from './settings.ts';
+import type { UserRecord } from './users.ts';
+
+export interface GatewaySessionOptions {
+  id: number;
+  user: UserRecord;
+  database: string;
+  startup: StartupInfo;
+  specs: ParameterSpec[];
+  engine: Connector;
+  logger: Logger;
+}
+
+/** What Parse learned about a statement, kept for Bind/Execute. */
+interface Prepared extends PreparedStatement {
+  readonly kind: 'session' | 'query';
+  /** SQL sent to the engine (session functions substituted). */
+  readonly engineSql?: string;
+}
+
+/**
+ * One client session inside the gateway: settings, transaction state, and the path of each statement.
+ * Session statements (SET, SHOW, BEGIN, ...) are answered here; queries go to the engine.
+ */
+export class GatewaySession implements BackendSession, SessionContext {
+  readonly settings: SessionSettings;
+  readonly cursors = new Cursors();
+  readonly savepoints: string[] = [];
+  private status: TransactionStatus = 'I';
+  private eventSink: SessionEvents | null = null;
+  readonly log: Logger;
+
+  constructor(private readonly opts: GatewaySessionOptions) {
+    this.log = opts.logger.child({ session: opts.id, user: opts.user.name });
+    this.settings = new SessionSettings(opts.specs, opts.startup.parameters, (name, value) => this.eventSink?.parameterStatus(name, value));
+    this.settings.setInternal('session_authorization', opts.user.name);
+    this.settings.setInternal('is_superuser', 'off');
+    const options = opts.startup.parameters.options;
+    if (options) this.applyStartupOptions(options);
+  }
+
+  get user(): UserRecord {
+    return this.opts.user;
+  }
+
+  get database(): string {
+    return this.opts.database;
+  }
+
+  get processId(): number {
+    return this.opts.startup.processId;
+  }
+
+  initialParameterStatus(): Array<[string, string]> {
+    return this.settings.reported();
+  }
+
+  outputSettings(): OutputSettings {
+    return this.settings.output();
+  }
+
+  transactionStatus(): TransactionStatus {
+    return this.status;
+  }
+
+  setTransactionStatus(s: TransactionStatus): void {
+    if (s === 'T' && this.status === 'I') this.settings.beginTransaction();
+    if (s === 'I' && this.status !== 'I') {
+      this.settings.endTransaction();
+      this.savepoints.length = 0;
+    }
+    this.status = s;
+  }
+
+  splitStatements(sql: string): string[] {
+    return splitStatements(sql).statements.map((s) => s.text);
+  }
+
+  markFailed(): void {
+    if (this.status === 'T') this.status = 'E';
+  }
+
+  async prepare(sql: string, paramTypes: readonly number[]): Promise<Prepared> {
+    const cmd = classifySessionStatement(sql);
+    if (cmd) {
+      return { kind: 'session', paramTypes: [], columns: sessionCommandColumns(cmd, this) };
+    }
+    const engineSql = substituteSessionFunctions(sql, this);
+    const described = await this.opts.engine.describe({ sql: engineSql, params: [], paramTypes });
+    const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
+    for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
+    return { kind: 'query', engineSql, paramTypes: params, columns: renameColumns(sql, described.columns) };
+  }
+
+  async execute(
+    sql: string,
+    prepared: PreparedStatement | null,
+    params: readonly PgValue[],
+    opts: { signal: AbortSignal; events: SessionEvents },
+  ): Promise<StatementExecution> {
+    this.eventSink = opts.events;
+    const p = prepared as Prepared | null;
+    const cmd = p?.kind === 'query' ? null : classifySessionStatement(sql);
+    if (this.status === 'E' && !(cmd && (cmd.kind === 'commit' || cmd.kind === 'rollback')))
+      throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
+    if (cmd) return runSessionCommand(cmd, this, opts.events, opts.signal);
+    const started = Date.now();
+    const { stream, columns } = await this.openQuery(sql, p, params, opts.signal);
+    return streamExecution(stream, columns, ({ error, rowsSent }) => {
+      const ms = Date.now() - started;
+      if (error) this.log.info({ ms, rows: rowsSent, err: error }, 'query failed');
+      else this.log.debug({ ms, rows: rowsSent }, 'query finished');
+    });
+  }
+
+  async declareCursor(name: string, query: string, hold: boolean, signal: AbortSignal): Promise<void> {
+    if (this.cursors.has(name)) throw new GatewayError('DUPLICATE_CURSOR', `cursor "${name}" already exists`);
+    const { stream, columns } = await this.openQuery(query, null, [], signal);
+    await this.cursors.declare(name, columns, stream, hold);
+  }
+
+  private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
+    const engineSql = p?.engineSql ?? substituteSessionFunctions(sql, this);
+    const stream = await this.opts.engine.execute({ sql: engineSql, params, paramTypes: p?.paramTypes ?? params.map(() => 0) }, { signal });
+    const columns = p?.columns ?? renameColumns(sql, stream.columns);
+    return { stream, columns };
+  }
+
+  async close(): Promise<void> {
+    this.eventSink = null;
+    await this.cursors.closeAll();
+  }
+
+  /** `options=-c name=value -c ...` in the startup packet, as libpq sends PGOPTIONS. */
+  private applyStartupOptions(options: string): void {
+    const re = /(?:-c\s*|--)([A-Za-z0-9_.]+)=((?:\\.|[^\s\\])*)/g;
+    for (const m of options.matchAll(re)) {
+      try {
+        this.settings.set(m[1]!, m[2]!.replace(/\\(.)/g, '$1'));
+      } catch (e) {
+        this.log.info({ err: e }, 'ignored startup option');
+      }
+    }
+  }
+}
+
+/** PostgreSQL names unaliased result columns differently from DuckDB (`count` vs `count_star()`). */
+function renameColumns(sql: string, columns: readonly ColumnInfo[]): ColumnInfo[] {
+  const names = pgColumnNames(sql, columns.length);
+  return columns.map((c, i) => (names?.[i] ? { ...c, name: names[i]! } : c));
+}

@@ -1,0 +1,30 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Logger } from '../log/index.ts';
+
+export interface HttpDeps {
+  logger: Logger;
+  /** True once the gateway can serve queries (engines up, demo data ready). */
+  isReady(): boolean;
+  /** Per-engine health, for operators. */
+  engineHealth(): Promise<Record<string, { ok: boolean; detail?: string }>>;
+  version: string;
+}
+
+const HealthResponse = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('starting'), Type.Literal('degraded')]),
+  version: Type.String(),
+  engines: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) })),
+});
+
+/** Builds the HTTP app without listening, so tests can use `app.inject`. */
+export async function build(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true }) as unknown as FastifyInstance;
+  app.get('/health', { schema: { response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
+    if (!deps.isReady()) return reply.code(503).send({ status: 'starting', version: deps.version, engines: {} });
+    const engines = await deps.engineHealth();
+    const ok = Object.values(engines).every((h) => h.ok);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', version: deps.version, engines });
+  });
+  return app;
+}

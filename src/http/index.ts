@@ -1,0 +1,1 @@
+export { build, type HttpDeps } from './app.ts';

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import tls from 'node:tls';
+import { GatewayError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { GatewayBackend } from './backend.ts';
+import { BackendWriter, errorFields } from './backend-messages.ts';
+import { WireSession, type Transport } from './session.ts';
+
+export interface PgServerOptions {
+  backend: GatewayBackend;
+  logger: Logger;
+  maxConnections: number;
+  tls?: { cert: string; key: string };
+}
+
+/**
+ * The PostgreSQL protocol listener: owns sockets, TLS and the cancel-key registry. Everything about
+ * messages lives in WireSession, which sees only a Transport.
+ */
+export class PgServer {
+  private readonly server: net.Server;
+  private readonly sessions = new Set<WireSession>();
+  private readonly byProcessId = new Map<number, WireSession>();
+  private readonly secureContext: tls.SecureContext | undefined;
+  private readonly mockAuthSecret = randomBytes(32);
+  private nextProcessId = 1000 + Math.floor(Math.random() * 10000);
+  private closing = false;
+
+  constructor(private readonly opts: PgServerOptions) {
+    if (opts.tls) {
+      try {
+        this.secureContext = tls.createSecureContext({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) });
+      } catch (e) {
+        throw new GatewayError('CONFIG_INVALID', `cannot load the TLS certificate or key: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.on('error', (err) => opts.logger.error({ err }, 'PostgreSQL listener error'));
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  private accept(socket: Socket): void {
+    const log = this.opts.logger;
+    socket.on('error', (err) => log.debug({ err }, 'client socket error'));
+    if (this.closing || this.sessions.size >= this.opts.maxConnections) {
+      // Refuse in protocol, as PostgreSQL's postmaster does, so the client shows a real message.
+      const w = new BackendWriter(256);
+      const err = this.closing
+        ? new GatewayError('ADMIN_SHUTDOWN', 'the database system is shutting down')
+        : new GatewayError('TOO_MANY_CONNECTIONS', 'sorry, too many clients already');
+      w.errorResponse(errorFields(err));
+      socket.end(w.flush());
+      return;
+    }
+    const processId = this.allocateProcessId();
+    let current: Socket | tls.TLSSocket = socket;
+    let session: WireSession;
+    const attach = (s: Socket | tls.TLSSocket): void => {
+      s.on('data', (chunk: Buffer) => session.onData(chunk));
+    };
+    const transport: Transport = {
+      remoteAddress: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+      tls: false,
+      write: (data) =>
+        new Promise<void>((resolve, reject) => {
+          if (current.destroyed) return reject(new Error('socket closed'));
+          if (current.write(data)) return resolve();
+          const onDrain = (): void => {
+            current.off('close', onClose);
+            resolve();
+          };
+          const onClose = (): void => {
+            current.off('drain', onDrain);
+            reject(new Error('socket closed'));
+          };
+          current.once('drain', onDrain);
+          current.once('close', onClose);
+        }),
+      pause: () => current.pause(),
+      resume: () => current.resume(),
+      close: () => {
+        current.end();
+        // A peer that never reads must not hold the socket open.
+        setTimeout(() => current.destroy(), 5000).unref();
+      },
+    };
+    if (this.secureContext) {
+      const context = this.secureContext;
+      transport.startTls = () =>
+        new Promise<void>((resolve, reject) => {
+          socket.removeAllListeners('data');
+          const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context });
+          secure.once('secure', () => {
+            (transport as { tls: boolean }).tls = true;
+            resolve();
+          });
+          secure.once('error', (err) => {
+            log.info({ err }, 'TLS handshake failed');
+            reject(err);
+          });
+          secure.on('error', () => {});
+          secure.on('close', () => session.onSocketClosed());
+          current = secure;
+          attach(secure);
+        });
+    }
+    session = new WireSession(transport, {
+      backend: this.opts.backend,
+      logger: log,
+      processId,
+      mockAuthSecret: this.mockAuthSecret,
+      registerCancelKey: (pid, _key, s) => this.byProcessId.set(pid, s),
+      cancelRequest: (pid, key) => this.cancel(pid, key),
+      onClose: (s) => {
+        this.sessions.delete(s);
+        if (this.byProcessId.get(s.processId) === s) this.byProcessId.delete(s.processId);
+      },
+    });
+    this.sessions.add(session);
+    attach(socket);
+    socket.on('close', () => session.onSocketClosed());
+  }
+
+  private allocateProcessId(): number {
+    do {
+      this.nextProcessId = this.nextProcessId >= 0x7fffffff ? 1000 : this.nextProcessId + 1;
+    } while (this.byProcessId.has(this.nextProcessId));
+    return this.nextProcessId;
+  }
+
+  private cancel(processId: number, key: Buffer): void {
+    const target = this.byProcessId.get(processId);
+    // A wrong key is ignored silently, as PostgreSQL does, so keys cannot be probed.
+    if (target && target.matchesKey(key)) {
+      this.opts.logger.info({ pid: processId }, 'cancel request');
+      target.cancel();
+    }
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, let running statements finish for `graceMs`, then cancel them;
+   * idle sessions are told why they are disconnected (57P01).
+   */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const shutdown = new GatewayError('ADMIN_SHUTDOWN', 'terminating connection due to administrator command');
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && [...this.sessions].some((s) => s.busy)) await new Promise((r) => setTimeout(r, 50));
+    await Promise.all([...this.sessions].map((s) => s.terminate(shutdown)));
+    const waitUntil = Date.now() + 2000;
+    while (this.sessions.size > 0 && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 20));
+    await listenerClosed;
+  }
+}

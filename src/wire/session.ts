@@ -1,0 +1,670 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RowBatch } from '../connectors/contract.ts';
+import { GatewayError, isGatewayError, toGatewayError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { PgValue } from '../pgtypes/values.ts';
+import type {
+  BackendSession,
+  GatewayBackend,
+  PreparedStatement,
+  SessionEvents,
+  StatementExecution,
+} from './backend.ts';
+import { BackendWriter, errorFields, Prebuilt, type NoticeFields } from './backend-messages.ts';
+import {
+  checkBindParameterCount,
+  checkResultFormats,
+  decodeFrontendMessage,
+  decodeSASLInitialResponse,
+  decodeSASLResponse,
+  decodePasswordMessage,
+  decodeStartupPacket,
+  formatCodeAt,
+  SUPPORTED_MINOR_VERSION,
+  type BindMessage,
+  type FormatCode,
+  type FrontendMessage,
+  type StartupMessage,
+} from './frontend-messages.ts';
+import { decodeParameter } from './parameters.ts';
+import { MessageReader } from './reader.ts';
+import { RowEncoder, describeColumns } from './row-encoder.ts';
+import { ScramExchange } from './scram.ts';
+import { verifyScramPassword } from './password.ts';
+
+/** What the session needs from the connection it runs on; the socket and TLS live in server.ts only. */
+export interface Transport {
+  readonly remoteAddress: string;
+  readonly tls: boolean;
+  /** Writes; resolves once the transport can take more (backpressure). */
+  write(data: Buffer): Promise<void>;
+  /** Upgrades to TLS after 'S' was sent; undefined when no certificate is configured. */
+  startTls?: () => Promise<void>;
+  /** Pauses / resumes reading from the peer. */
+  pause(): void;
+  resume(): void;
+  close(): void;
+}
+
+export interface SessionOptions {
+  backend: GatewayBackend;
+  logger: Logger;
+  processId: number;
+  /** Secret used to build fake SCRAM verifiers for unknown users. */
+  mockAuthSecret: Buffer;
+  /** Called with this session's cancel key once authenticated. */
+  registerCancelKey(processId: number, secretKey: Buffer, session: WireSession): void;
+  /** Forwards a CancelRequest that arrived on this connection. */
+  cancelRequest(processId: number, secretKey: Buffer): void;
+  onClose(session: WireSession): void;
+}
+
+/** Connection states; the const object doubles as the union type. */
+export const SessionState = {
+  Startup: 'startup',
+  Authenticating: 'authenticating',
+  Ready: 'ready',
+  Closed: 'closed',
+} as const;
+export type SessionState = (typeof SessionState)[keyof typeof SessionState];
+
+interface Statement {
+  sql: string;
+  prepared: PreparedStatement | null;
+  /** Empty query text: Execute answers EmptyQueryResponse. */
+  empty: boolean;
+}
+
+interface Portal {
+  statement: Statement;
+  params: PgValue[];
+  resultFormats: FormatCode[];
+  execution: StatementExecution | null;
+  /** Aborts the execution; one per portal so a cancel reaches a portal resumed by a later Execute. */
+  controller: AbortController | null;
+  encoder: RowEncoder | null;
+  /** A batch partly sent by an Execute with a row limit. */
+  pending: { batch: RowBatch; next: number } | null;
+  rowsSent: number;
+  done: boolean;
+}
+
+const FLUSH_THRESHOLD = 64 * 1024;
+/** Pause reading from a client that sends faster than we process beyond this many buffered bytes. */
+const READ_HIGH_WATER = 1024 * 1024;
+
+/**
+ * One client connection speaking PostgreSQL protocol 3.0: startup, SCRAM authentication, simple and
+ * extended query. Messages are processed strictly in order by one loop; the socket only feeds bytes.
+ */
+export class WireSession {
+  state: SessionState = SessionState.Startup;
+  private readonly reader = new MessageReader();
+  private readonly out = new BackendWriter();
+  private readonly log: Logger;
+  private backendSession: BackendSession | null = null;
+  private startup: StartupMessage | null = null;
+  private scram: ScramExchange | null = null;
+  private cleartextVerifier: string | null = null;
+  private user = '';
+  private readonly statements = new Map<string, Statement>();
+  private readonly portals = new Map<string, Portal>();
+  /** Extended protocol: after an error, messages are skipped until Sync. */
+  private skipUntilSync = false;
+  private running: AbortController | null = null;
+  private processing = false;
+  private secretKey = randomBytes(4);
+  private paused = false;
+  private terminating = false;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly opts: SessionOptions,
+  ) {
+    this.log = opts.logger.child({ pid: opts.processId, remote: transport.remoteAddress });
+  }
+
+  get processId(): number {
+    return this.opts.processId;
+  }
+
+  get userName(): string {
+    return this.user;
+  }
+
+  /** True while a statement runs (graceful shutdown waits for these). */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Bytes from the socket. */
+  onData(chunk: Buffer): void {
+    if (this.state === SessionState.Closed) return;
+    this.reader.push(chunk);
+    if (this.reader.buffered > READ_HIGH_WATER && !this.paused) {
+      this.paused = true;
+      this.transport.pause();
+    }
+    void this.pump();
+  }
+
+  /** The socket closed or failed: stop whatever runs. */
+  onSocketClosed(): void {
+    if (this.state === SessionState.Closed) return;
+    this.state = SessionState.Closed;
+    this.running?.abort();
+    void this.release();
+  }
+
+  /** CancelRequest with our key: interrupt the running statement, if any. */
+  cancel(): void {
+    this.running?.abort(new GatewayError('QUERY_CANCELED', 'canceling statement due to user request'));
+  }
+
+  matchesKey(key: Buffer): boolean {
+    return key.length === this.secretKey.length && timingSafeEqual(key, this.secretKey);
+  }
+
+  /** Server shutdown: tell an idle client why it is disconnected, as PostgreSQL does. */
+  async terminate(reason: GatewayError): Promise<void> {
+    if (this.state === SessionState.Closed || this.terminating) return;
+    this.terminating = true;
+    this.running?.abort(reason);
+    if (!this.processing) await this.fatal(reason);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      for (;;) {
+        if (this.state === SessionState.Closed) return;
+        const frame = this.reader.next();
+        if (frame === null) break;
+        if (frame.kind === 'error') {
+          await this.fatal(frame.error);
+          return;
+        }
+        try {
+          if (frame.kind === 'startup') await this.onStartupPacket(frame);
+          else await this.onMessage(frame.type, frame.body);
+        } catch (e) {
+          await this.onHandlerError(e);
+        }
+      }
+      await this.flush();
+      if (this.terminating && (this.state as SessionState) !== SessionState.Closed) {
+        await this.fatal(new GatewayError('ADMIN_SHUTDOWN', 'terminating connection due to administrator command'));
+      }
+    } catch (e) {
+      // Writing failed: the peer is gone.
+      this.log.debug({ err: e }, 'connection write failed');
+      this.onSocketClosed();
+      this.transport.close();
+    } finally {
+      this.processing = false;
+      if (this.paused && this.reader.buffered < READ_HIGH_WATER / 2) {
+        this.paused = false;
+        this.transport.resume();
+      }
+    }
+  }
+
+  private async onHandlerError(e: unknown): Promise<void> {
+    const err = toGatewayError(e);
+    if (err.kind === 'internal') this.log.error({ err: e }, 'internal error');
+    if (err.severity === 'FATAL' || this.state !== SessionState.Ready) {
+      await this.fatal(err);
+      return;
+    }
+    this.out.errorResponse(errorFields(err));
+  }
+
+  /** Sends a FATAL error and closes the connection. */
+  private async fatal(err: GatewayError): Promise<void> {
+    if (this.state === SessionState.Closed) return;
+    this.out.discard();
+    this.out.errorResponse({ ...errorFields(err), severity: 'FATAL' });
+    try {
+      await this.flush();
+    } catch {
+      /* peer gone */
+    }
+    this.onSocketClosed();
+    this.transport.close();
+  }
+
+  private async flush(): Promise<void> {
+    const buf = this.out.flush();
+    if (buf.length > 0) await this.transport.write(buf);
+  }
+
+  private async release(): Promise<void> {
+    const s = this.backendSession;
+    this.backendSession = null;
+    for (const p of this.portals.values()) await this.closePortal(p);
+    this.portals.clear();
+    try {
+      await s?.close();
+    } catch (e) {
+      this.log.warn({ err: e }, 'closing session failed');
+    }
+    this.opts.onClose(this);
+  }
+
+  // --- Startup and authentication ---------------------------------------------------------------
+
+  private async onStartupPacket(frame: { code: number; body: Buffer }): Promise<void> {
+    const packet = decodeStartupPacket(frame);
+    switch (packet.type) {
+      case 'SSLRequest':
+        if (this.transport.startTls && !this.transport.tls) {
+          if (this.reader.buffered > 0)
+            throw new GatewayError('PROTOCOL_VIOLATION', 'received unencrypted data after SSL request');
+          this.out.raw(Prebuilt.sslAccepted);
+          await this.flush();
+          await this.transport.startTls();
+        } else {
+          this.out.raw(Prebuilt.sslRefused);
+        }
+        return;
+      case 'GSSENCRequest':
+        this.out.raw(Prebuilt.sslRefused);
+        return;
+      case 'CancelRequest':
+        this.opts.cancelRequest(packet.processId, packet.secretKey);
+        this.state = SessionState.Closed;
+        this.transport.close();
+        this.opts.onClose(this);
+        return;
+      case 'StartupMessage':
+        return this.onStartupMessage(packet);
+    }
+  }
+
+  private async onStartupMessage(msg: StartupMessage): Promise<void> {
+    this.reader.phase = 'typed';
+    if (msg.minorVersion > SUPPORTED_MINOR_VERSION || msg.protocolOptions.length > 0) {
+      this.out.negotiateProtocolVersion(SUPPORTED_MINOR_VERSION, msg.protocolOptions);
+    }
+    const user = msg.parameters.user;
+    if (!user) throw new GatewayError('INVALID_AUTHORIZATION', 'no PostgreSQL user name specified in startup packet');
+    if (msg.parameters.replication !== undefined && msg.parameters.replication !== 'false' && msg.parameters.replication !== '0')
+      throw new GatewayError('FEATURE_NOT_SUPPORTED', 'replication connections are not supported by tollgate');
+    this.startup = msg;
+    this.user = user;
+    this.state = SessionState.Authenticating;
+    const creds = await this.opts.backend.credentials(user);
+    if (creds?.allowCleartext) {
+      // Only where the config allows it, for clients that cannot do SCRAM; checked against the verifier.
+      this.cleartextVerifier = creds.scramVerifier;
+      this.out.authenticationCleartextPassword();
+      return;
+    }
+    this.scram = new ScramExchange(creds?.scramVerifier ?? null, { user, mockSecret: this.opts.mockAuthSecret });
+    this.out.authenticationSASL(['SCRAM-SHA-256']);
+  }
+
+  private async onAuthResponse(body: Buffer): Promise<void> {
+    if (this.cleartextVerifier !== null) {
+      const { password } = decodePasswordMessage(body);
+      const ok = await verifyScramPassword(password, this.cleartextVerifier);
+      this.cleartextVerifier = null;
+      if (!ok) {
+        this.log.info({ user: this.user }, 'password authentication failed');
+        throw new GatewayError('INVALID_PASSWORD', `password authentication failed for user "${this.user}"`);
+      }
+      this.out.authenticationOk();
+      await this.openSession();
+      return;
+    }
+    const scram = this.scram;
+    if (!scram) throw new GatewayError('PROTOCOL_VIOLATION', 'unexpected password message');
+    if (!scram.started) {
+      const first = decodeSASLInitialResponse(body);
+      if (first.mechanism !== 'SCRAM-SHA-256')
+        throw new GatewayError('PROTOCOL_VIOLATION', 'client selected an invalid SASL authentication mechanism');
+      if (first.data === null) throw new GatewayError('PROTOCOL_VIOLATION', 'malformed SASL message');
+      this.out.authenticationSASLContinue(scram.clientFirst(first.data));
+      return;
+    }
+    const result = scram.clientFinal(decodeSASLResponse(body).data);
+    if (!result.ok) {
+      this.log.info({ user: this.user }, 'password authentication failed');
+      throw new GatewayError('INVALID_PASSWORD', `password authentication failed for user "${this.user}"`);
+    }
+    this.out.authenticationSASLFinal(result.serverFinal);
+    this.out.authenticationOk();
+    await this.openSession();
+  }
+
+  private async openSession(): Promise<void> {
+    const msg = this.startup!;
+    const params = msg.parameters;
+    const session = await this.opts.backend.openSession({
+      user: this.user,
+      database: params.database || this.user,
+      parameters: { ...params },
+      remoteAddress: this.transport.remoteAddress,
+      tls: this.transport.tls,
+      processId: this.opts.processId,
+    });
+    if (this.state === SessionState.Closed) {
+      await session.close();
+      return;
+    }
+    this.backendSession = session;
+    for (const [name, value] of session.initialParameterStatus()) this.out.parameterStatus(name, value);
+    this.out.backendKeyData(this.opts.processId, this.secretKey);
+    this.opts.registerCancelKey(this.opts.processId, this.secretKey, this);
+    this.state = SessionState.Ready;
+    this.scram = null;
+    this.log.info({ user: this.user, database: params.database, application: params.application_name }, 'session started');
+    this.readyForQuery();
+  }
+
+  // --- Messages ---------------------------------------------------------------------------------
+
+  private async onMessage(type: number, body: Buffer): Promise<void> {
+    if (this.state === SessionState.Authenticating) {
+      if (type !== 0x70) throw new GatewayError('PROTOCOL_VIOLATION', `expected password response, got message type ${type}`);
+      return this.onAuthResponse(body);
+    }
+    if (this.state !== SessionState.Ready) return;
+    let msg: FrontendMessage;
+    try {
+      msg = decodeFrontendMessage(type, body);
+    } catch (e) {
+      // A malformed message body means we can no longer trust the framing: FATAL, as PostgreSQL.
+      if (isGatewayError(e) && e.sqlstate !== '08P01') return this.extendedError(e);
+      throw e;
+    }
+    if (this.skipUntilSync && msg.type !== 'Sync' && msg.type !== 'Terminate') return;
+    switch (msg.type) {
+      case 'Query':
+        return this.simpleQuery(msg.query);
+      case 'Parse':
+        return this.guard(() => this.parse(msg.name, msg.query, msg.paramTypes));
+      case 'Bind':
+        return this.guard(() => this.bind(msg));
+      case 'Describe':
+        return this.guard(() => this.describe(msg.target, msg.name));
+      case 'Execute':
+        return this.guard(() => this.execute(msg.portal, msg.maxRows));
+      case 'Close':
+        if (msg.target === 'S') this.statements.delete(msg.name);
+        else {
+          const p = this.portals.get(msg.name);
+          if (p) await this.closePortal(p);
+          this.portals.delete(msg.name);
+        }
+        this.out.closeComplete();
+        return;
+      case 'Sync':
+        this.skipUntilSync = false;
+        if (this.backendSession?.transactionStatus() === 'I') await this.closeAllPortals();
+        this.readyForQuery();
+        await this.flush();
+        return;
+      case 'Flush':
+        await this.flush();
+        return;
+      case 'Terminate':
+        this.state = SessionState.Closed;
+        this.transport.close();
+        this.running?.abort();
+        await this.release();
+        return;
+      case 'FunctionCall':
+        return this.extendedError(new GatewayError('FEATURE_NOT_SUPPORTED', 'the fast-path function call interface is not supported'));
+      case 'CopyData':
+      case 'CopyDone':
+      case 'CopyFail':
+        // Outside COPY FROM STDIN these are ignored, as PostgreSQL does.
+        return;
+      case 'AuthResponse':
+        throw new GatewayError('PROTOCOL_VIOLATION', 'unexpected password message after authentication');
+    }
+  }
+
+  private async guard(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (e) {
+      const err = toGatewayError(e);
+      if (err.severity === 'FATAL') throw err;
+      await this.extendedError(err);
+    }
+  }
+
+  private async extendedError(err: GatewayError): Promise<void> {
+    if (err.kind === 'internal') this.log.error({ err: err.cause ?? err }, 'internal error');
+    this.out.errorResponse(errorFields(err));
+    this.backendSession?.markFailed();
+    this.skipUntilSync = true;
+  }
+
+  private readyForQuery(): void {
+    const status = this.backendSession?.transactionStatus() ?? 'I';
+    this.out.raw(status === 'I' ? Prebuilt.readyForQueryIdle : status === 'T' ? Prebuilt.readyForQueryInTransaction : Prebuilt.readyForQueryFailed);
+  }
+
+  // --- Simple query -----------------------------------------------------------------------------
+
+  private async simpleQuery(sql: string): Promise<void> {
+    const session = this.backendSession!;
+    try {
+      const statements = session.splitStatements(sql);
+      if (statements.length === 0) this.out.emptyQueryResponse();
+      for (const text of statements) {
+        const { exec } = await this.startExecution(text, null, []);
+        if (exec.columns) this.out.rowDescription(describeColumns(exec.columns, []));
+        await this.streamRows(exec, exec.columns ? new RowEncoder(exec.columns, [], session.outputSettings()) : null, 0, null);
+      }
+    } catch (e) {
+      const err = toGatewayError(e);
+      if (err.severity === 'FATAL') throw err;
+      if (err.kind === 'internal') this.log.error({ err: e }, 'internal error');
+      this.out.errorResponse(errorFields(err));
+      session.markFailed();
+    }
+    this.readyForQuery();
+    await this.flush();
+  }
+
+  private async startExecution(
+    sql: string,
+    prepared: PreparedStatement | null,
+    params: readonly PgValue[],
+  ): Promise<{ exec: StatementExecution; controller: AbortController }> {
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      const exec = await this.backendSession!.execute(sql, prepared, params, { signal: controller.signal, events: this.events() });
+      if (exec.sessionEffect) this.applyEffect(exec.sessionEffect);
+      return { exec, controller };
+    } catch (e) {
+      this.running = null;
+      throw e;
+    }
+  }
+
+  /** DEALLOCATE and DISCARD ALL act on prepared statements, which only the wire holds. */
+  private applyEffect(effect: NonNullable<StatementExecution['sessionEffect']>): void {
+    if (effect.name === null) {
+      this.statements.clear();
+      return;
+    }
+    if (!this.statements.delete(effect.name))
+      throw new GatewayError('INVALID_STATEMENT_NAME', `prepared statement "${effect.name}" does not exist`);
+  }
+
+  private events(): SessionEvents {
+    return {
+      notice: (message, o = {}) => {
+        const f: NoticeFields = { severity: o.severity ?? 'NOTICE', code: o.sqlstate ?? '00000', message };
+        if (o.detail) f.detail = o.detail;
+        if (o.hint) f.hint = o.hint;
+        this.out.noticeResponse(f);
+      },
+      parameterStatus: (name, value) => this.out.parameterStatus(name, value),
+    };
+  }
+
+  /**
+   * Sends rows of an execution until it ends or `maxRows` rows were sent (0 = all). Returns true when the
+   * execution finished (CommandComplete sent), false when suspended.
+   */
+  private async streamRows(exec: StatementExecution, encoder: RowEncoder | null, maxRows: number, portal: Portal | null): Promise<boolean> {
+    const before = portal?.rowsSent ?? 0;
+    let sent = before;
+    let limit = maxRows > 0 ? maxRows : Infinity;
+    try {
+      if (portal?.pending && encoder) {
+        const { batch, next } = portal.pending;
+        const to = Math.min(batch.rowCount, next + limit);
+        encoder.write(this.out, batch, next, to);
+        sent += to - next;
+        limit -= to - next;
+        portal.pending = to < batch.rowCount ? { batch, next: to } : null;
+      }
+      if (exec.batches && encoder) {
+        while (limit > 0 && !portal?.pending) {
+          const signal = this.running?.signal;
+          if (signal?.aborted) throw signal.reason ?? new GatewayError('QUERY_CANCELED', 'canceling statement due to user request');
+          const r = await exec.batches.next();
+          if (r.done) break;
+          const batch = r.value;
+          const to = Math.min(batch.rowCount, limit);
+          encoder.write(this.out, batch, 0, to);
+          sent += to;
+          limit -= to;
+          if (to < batch.rowCount && portal) portal.pending = { batch, next: to };
+          if (this.out.length >= FLUSH_THRESHOLD) await this.flush();
+        }
+      }
+      if (portal) portal.rowsSent = sent;
+      if (limit === 0 && portal) {
+        // Suspended only if rows remain; PostgreSQL also suspends when exactly maxRows were left.
+        this.out.portalSuspended();
+        return false;
+      }
+      // Like PostgreSQL, the tag counts the rows of this Execute, not of the whole portal.
+      this.out.commandComplete(exec.commandTag(sent - before));
+      this.running = null;
+      await exec.close({ rowsSent: sent });
+      return true;
+    } catch (e) {
+      this.running = null;
+      await exec.close({ error: e, rowsSent: sent }).catch((err: unknown) => this.log.warn({ err }, 'closing execution failed'));
+      if (portal) portal.done = true;
+      throw e;
+    }
+  }
+
+  // --- Extended query ---------------------------------------------------------------------------
+
+  private async parse(name: string, sql: string, paramTypes: number[]): Promise<void> {
+    if (name !== '' && this.statements.has(name))
+      throw new GatewayError('DUPLICATE_STATEMENT', `prepared statement "${name}" already exists`);
+    const session = this.backendSession!;
+    const parts = session.splitStatements(sql);
+    if (parts.length > 1) throw new GatewayError('SYNTAX_ERROR', 'cannot insert multiple commands into a prepared statement');
+    const empty = parts.length === 0;
+    const prepared = empty ? null : await session.prepare(parts[0]!, paramTypes);
+    this.statements.set(name, { sql: empty ? '' : parts[0]!, prepared, empty });
+    this.out.parseComplete();
+  }
+
+  private async bind(msg: BindMessage): Promise<void> {
+    const statement = this.statements.get(msg.statement);
+    if (!statement)
+      throw new GatewayError('INVALID_STATEMENT_NAME', msg.statement === '' ? 'unnamed prepared statement does not exist' : `prepared statement "${msg.statement}" does not exist`);
+    const types = statement.prepared?.paramTypes ?? [];
+    checkBindParameterCount(msg, types.length);
+    if (msg.paramFormats.length > 1 && msg.paramFormats.length !== msg.params.length)
+      throw new GatewayError('PROTOCOL_VIOLATION', `bind message has ${msg.paramFormats.length} parameter formats but ${msg.params.length} parameters`);
+    const params = msg.params.map((raw, i) => decodeParameter(raw, types[i] ?? 0, formatCodeAt(msg.paramFormats, i), i + 1));
+    if (statement.prepared?.columns) checkResultFormats(msg.resultFormats, statement.prepared.columns.length);
+    const existing = this.portals.get(msg.portal);
+    if (existing) {
+      if (msg.portal !== '') throw new GatewayError('DUPLICATE_CURSOR', `cursor "${msg.portal}" already exists`);
+      await this.closePortal(existing);
+    }
+    this.portals.set(msg.portal, {
+      statement,
+      params,
+      resultFormats: msg.resultFormats,
+      execution: null,
+      controller: null,
+      encoder: null,
+      pending: null,
+      rowsSent: 0,
+      done: false,
+    });
+    this.out.bindComplete();
+  }
+
+  private async describe(target: 'S' | 'P', name: string): Promise<void> {
+    if (target === 'S') {
+      const s = this.statements.get(name);
+      if (!s) throw new GatewayError('INVALID_STATEMENT_NAME', name === '' ? 'unnamed prepared statement does not exist' : `prepared statement "${name}" does not exist`);
+      this.out.parameterDescription(s.prepared?.paramTypes ?? []);
+      const cols = s.prepared?.columns;
+      if (cols) this.out.rowDescription(describeColumns(cols, []));
+      else this.out.noData();
+      return;
+    }
+    const p = this.portals.get(name);
+    if (!p) throw new GatewayError('INVALID_CURSOR_NAME', `portal "${name}" does not exist`);
+    const cols = p.execution?.columns ?? p.statement.prepared?.columns;
+    if (cols) this.out.rowDescription(describeColumns(cols, p.resultFormats));
+    else this.out.noData();
+  }
+
+  private async execute(portalName: string, maxRows: number): Promise<void> {
+    const p = this.portals.get(portalName);
+    if (!p) throw new GatewayError('INVALID_CURSOR_NAME', `portal "${portalName}" does not exist`);
+    if (p.statement.empty) {
+      this.out.emptyQueryResponse();
+      return;
+    }
+    if (p.done) {
+      // Executing a completed portal again returns no rows, as PostgreSQL does for a finished cursor.
+      this.out.commandComplete(p.execution ? p.execution.commandTag(0) : 'SELECT 0');
+      return;
+    }
+    const session = this.backendSession!;
+    if (!p.execution) {
+      const { exec, controller } = await this.startExecution(p.statement.sql, p.statement.prepared, p.params);
+      p.execution = exec;
+      p.controller = controller;
+      const cols = p.execution.columns;
+      if (cols) {
+        checkResultFormats(p.resultFormats, cols.length);
+        p.encoder = new RowEncoder(cols, p.resultFormats, session.outputSettings());
+      }
+    } else {
+      this.running = p.controller;
+    }
+    const finished = await this.streamRows(p.execution, p.encoder, maxRows, p);
+    if (finished) {
+      p.done = true;
+      p.execution = null;
+    } else {
+      this.running = null;
+    }
+  }
+
+  private async closePortal(p: Portal): Promise<void> {
+    const exec = p.execution;
+    p.execution = null;
+    p.done = true;
+    if (exec) await exec.close({ rowsSent: p.rowsSent }).catch((err: unknown) => this.log.warn({ err }, 'closing portal failed'));
+  }
+
+  private async closeAllPortals(): Promise<void> {
+    for (const p of this.portals.values()) await this.closePortal(p);
+    this.portals.clear();
+  }
+}
