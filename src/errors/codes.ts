@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   NUMERIC_VALUE_OUT_OF_RANGE: { sqlstate: '22003', kind: 'user' },
   DIVISION_BY_ZERO: { sqlstate: '22012', kind: 'user' },
   DATA_EXCEPTION: { sqlstate: '22000', kind: 'user' },
+  INVALID_ESCAPE_SEQUENCE: { sqlstate: '22025', kind: 'user' },
   INVALID_DATETIME_FORMAT: { sqlstate: '22007', kind: 'user' },
   DATETIME_FIELD_OVERFLOW: { sqlstate: '22008', kind: 'user' },
   INVALID_TIME_ZONE_DISPLACEMENT_VALUE: { sqlstate: '22009', kind: 'user' },

@@ -121,7 +121,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     this.eventSink = opts.events;
     const p = prepared as Prepared | null;
     const cmd = p?.kind === 'query' ? null : classifySessionStatement(sql);
-    if (this.status === 'E' && !(cmd && (cmd.kind === 'commit' || cmd.kind === 'rollback')))
+    if (this.status === 'E' && !(cmd && (cmd.kind === 'commit' || cmd.kind === 'rollback' || cmd.kind === 'rollback-to-savepoint')))
       throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
     if (cmd) return runSessionCommand(cmd, this, opts.events, opts.signal);
     const started = Date.now();
