@@ -26,6 +26,20 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/** Turns a listen failure into a message that names the port and what to do. */
+async function listenOrExplain<T>(what: string, host: string, port: number, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new GatewayError('CONFIG_INVALID', `cannot listen for ${what} on ${host}:${port}: ${code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EACCES' ? 'permission denied' : 'the address is not available here'}`, {
+        hint: `Choose another port with --${what === 'HTTP' ? 'http' : 'pg'}-port.`,
+      });
+    throw e;
+  }
+}
+
 async function createConnectors(config: Config, logger: Logger): Promise<Connector[]> {
   const connectors: Connector[] = [];
   for (const engine of config.engines) {
@@ -73,7 +87,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       return Object.fromEntries(entries);
     },
   });
-  await http.listen({ host: config.server.host, port: config.server.httpPort });
+  await listenOrExplain('HTTP', config.server.host, config.server.httpPort, () => http.listen({ host: config.server.host, port: config.server.httpPort }));
   const httpAddress = http.server.address() as AddressInfo;
   try {
     if (config.demo.generate) {
@@ -95,7 +109,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       maxConnections: config.server.maxConnections,
       ...(config.server.tls && { tls: config.server.tls }),
     });
-    const pgAddress = await pg.listen(config.server.pgPort, config.server.host);
+    const pgAddress = await listenOrExplain('PostgreSQL', config.server.host, config.server.pgPort, () => pg.listen(config.server.pgPort, config.server.host));
     ready = true;
     logger.info({ pg: `${pgAddress.address}:${pgAddress.port}`, http: `${httpAddress.address}:${httpAddress.port}` }, 'tollgate is ready');
     return {

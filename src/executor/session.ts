@@ -1,7 +1,7 @@
 import type { ColumnInfo, Connector } from '../connectors/contract.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import { classifySessionStatement, splitStatements } from '../parser/index.ts';
+import { classifyCopy, classifySessionStatement, splitStatements } from '../parser/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import type {
   BackendSession,
@@ -12,6 +12,7 @@ import type {
   StatementExecution,
   TransactionStatus,
 } from '../wire/backend.ts';
+import { toDuckDB } from '../planner/index.ts';
 import { streamExecution } from './executions.ts';
 import { pgColumnNames } from './column-names.ts';
 import { substituteSessionFunctions } from './local-functions.ts';
@@ -101,11 +102,13 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   async prepare(sql: string, paramTypes: readonly number[]): Promise<Prepared> {
+    // COPY TO STDOUT describes as NoData, as in PostgreSQL; it is checked here, run at Execute.
+    if (classifyCopy(sql)) return { kind: 'session', paramTypes: [], columns: null };
     const cmd = classifySessionStatement(sql);
     if (cmd) {
       return { kind: 'session', paramTypes: [], columns: sessionCommandColumns(cmd, this) };
     }
-    const engineSql = substituteSessionFunctions(sql, this);
+    const engineSql = toDuckDB(substituteSessionFunctions(sql, this), paramTypes);
     const described = await this.opts.engine.describe({ sql: engineSql, params: [], paramTypes });
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
     for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
@@ -124,6 +127,11 @@ export class GatewaySession implements BackendSession, SessionContext {
     if (this.status === 'E' && !(cmd && (cmd.kind === 'commit' || cmd.kind === 'rollback' || cmd.kind === 'rollback-to-savepoint')))
       throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
     if (cmd) return runSessionCommand(cmd, this, opts.events, opts.signal);
+    const copy = p?.kind === 'query' ? null : classifyCopy(sql);
+    if (copy) {
+      const { stream, columns } = await this.openQuery(copy.query, null, [], opts.signal);
+      return { ...streamExecution(stream, columns, () => {}), copyOut: copy.options, commandTag: (n) => `COPY ${n}` };
+    }
     const started = Date.now();
     const { stream, columns } = await this.openQuery(sql, p, params, opts.signal);
     return streamExecution(stream, columns, ({ error, rowsSent }) => {
@@ -140,7 +148,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
-    const engineSql = p?.engineSql ?? substituteSessionFunctions(sql, this);
+    const engineSql = p?.engineSql ?? toDuckDB(substituteSessionFunctions(sql, this));
     const stream = await this.opts.engine.execute({ sql: engineSql, params, paramTypes: p?.paramTypes ?? params.map(() => 0) }, { signal });
     const columns = p?.columns ?? renameColumns(sql, stream.columns);
     return { stream, columns };

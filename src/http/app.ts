@@ -19,8 +19,8 @@ const HealthResponse = Type.Object({
 
 /** Builds the HTTP app without listening, so tests can use `app.inject`. */
 export async function build(deps: HttpDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true }) as unknown as FastifyInstance;
-  app.get('/health', { schema: { response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
+  const app = Fastify({ loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger }) as unknown as FastifyInstance;
+  app.get('/health', { logLevel: 'warn', schema: { response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
     if (!deps.isReady()) return reply.code(503).send({ status: 'starting', version: deps.version, engines: {} });
     const engines = await deps.engineHealth();
     const ok = Object.values(engines).every((h) => h.ok);

@@ -35,3 +35,4 @@ export {
   type Replacement,
   type ConstantValue,
 } from './local-functions.ts';
+export { classifyCopy, type CopyOptions, type CopyToStdout } from './copy.ts';

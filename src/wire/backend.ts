@@ -1,5 +1,6 @@
 import type { ColumnInfo, RowBatch, ResultSummary } from '../connectors/contract.ts';
 import type { PgValue } from '../pgtypes/values.ts';
+import type { CopyOptions } from '../parser/index.ts';
 
 /**
  * What the protocol layer needs from the rest of the gateway. The wire knows messages, formats and
@@ -53,6 +54,8 @@ export interface StatementExecution {
   /** Releases engine resources; called exactly once, also when the client stops early or an error occurs. */
   close(outcome: { error?: unknown; rowsSent: number }): Promise<void>;
   summary?(): ResultSummary | undefined;
+  /** Set for COPY ... TO STDOUT: rows go out as CopyData in this format instead of DataRows. */
+  copyOut?: CopyOptions;
   /** A change to protocol-level state that only the wire holds (DEALLOCATE, DISCARD ALL). */
   sessionEffect?: { kind: 'deallocate'; name: string | null };
 }

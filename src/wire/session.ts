@@ -28,6 +28,7 @@ import {
 } from './frontend-messages.ts';
 import { decodeParameter } from './parameters.ts';
 import { MessageReader } from './reader.ts';
+import { CopyEncoder } from './copy-encoder.ts';
 import { RowEncoder, describeColumns } from './row-encoder.ts';
 import { ScramExchange } from './scram.ts';
 import { verifyScramPassword } from './password.ts';
@@ -75,6 +76,11 @@ interface Statement {
   empty: boolean;
 }
 
+/** Writes rows [from, to) of a batch: DataRows, or CopyData lines for COPY TO STDOUT. */
+interface RowWriter {
+  write(w: BackendWriter, batch: RowBatch, from: number, to: number): void;
+}
+
 interface Portal {
   statement: Statement;
   params: PgValue[];
@@ -82,7 +88,7 @@ interface Portal {
   execution: StatementExecution | null;
   /** Aborts the execution; one per portal so a cancel reaches a portal resumed by a later Execute. */
   controller: AbortController | null;
-  encoder: RowEncoder | null;
+  encoder: RowWriter | null;
   /** A batch partly sent by an Execute with a row limit. */
   pending: { batch: RowBatch; next: number } | null;
   rowsSent: number;
@@ -458,8 +464,8 @@ export class WireSession {
       if (statements.length === 0) this.out.emptyQueryResponse();
       for (const text of statements) {
         const { exec } = await this.startExecution(text, null, []);
-        if (exec.columns) this.out.rowDescription(describeColumns(exec.columns, []));
-        await this.streamRows(exec, exec.columns ? new RowEncoder(exec.columns, [], session.outputSettings()) : null, 0, null);
+        if (exec.columns && !exec.copyOut) this.out.rowDescription(describeColumns(exec.columns, []));
+        await this.streamRows(exec, this.rowWriter(exec, []), 0, null);
       }
     } catch (e) {
       const err = toGatewayError(e);
@@ -511,11 +517,25 @@ export class WireSession {
     };
   }
 
+  /** Chooses how rows go out; for COPY, also sends CopyOutResponse and the header line. */
+  private rowWriter(exec: StatementExecution, formats: readonly FormatCode[]): RowWriter | null {
+    if (!exec.columns) return null;
+    const settings = this.backendSession!.outputSettings();
+    if (exec.copyOut) {
+      const copy = new CopyEncoder(exec.columns, exec.copyOut, settings);
+      this.out.copyOutResponse(0, exec.columns.map(() => 0));
+      const header = copy.header();
+      if (header !== null) this.out.copyData(header);
+      return copy;
+    }
+    return new RowEncoder(exec.columns, formats, settings);
+  }
+
   /**
    * Sends rows of an execution until it ends or `maxRows` rows were sent (0 = all). Returns true when the
    * execution finished (CommandComplete sent), false when suspended.
    */
-  private async streamRows(exec: StatementExecution, encoder: RowEncoder | null, maxRows: number, portal: Portal | null): Promise<boolean> {
+  private async streamRows(exec: StatementExecution, encoder: RowWriter | null, maxRows: number, portal: Portal | null): Promise<boolean> {
     const before = portal?.rowsSent ?? 0;
     let sent = before;
     let limit = maxRows > 0 ? maxRows : Infinity;
@@ -549,6 +569,7 @@ export class WireSession {
         this.out.portalSuspended();
         return false;
       }
+      if (exec.copyOut) this.out.copyDone();
       // Like PostgreSQL, the tag counts the rows of this Execute, not of the whole portal.
       this.out.commandComplete(exec.commandTag(sent - before));
       this.running = null;
@@ -634,20 +655,17 @@ export class WireSession {
       this.out.commandComplete(p.execution ? p.execution.commandTag(0) : 'SELECT 0');
       return;
     }
-    const session = this.backendSession!;
     if (!p.execution) {
       const { exec, controller } = await this.startExecution(p.statement.sql, p.statement.prepared, p.params);
       p.execution = exec;
       p.controller = controller;
-      const cols = p.execution.columns;
-      if (cols) {
-        checkResultFormats(p.resultFormats, cols.length);
-        p.encoder = new RowEncoder(cols, p.resultFormats, session.outputSettings());
-      }
+      if (exec.columns && !exec.copyOut) checkResultFormats(p.resultFormats, exec.columns.length);
+      p.encoder = this.rowWriter(exec, p.resultFormats);
     } else {
       this.running = p.controller;
     }
-    const finished = await this.streamRows(p.execution, p.encoder, maxRows, p);
+    // COPY ignores the row limit and runs to completion, as in PostgreSQL.
+    const finished = await this.streamRows(p.execution, p.encoder, p.execution.copyOut ? 0 : maxRows, p);
     if (finished) {
       p.done = true;
       p.execution = null;

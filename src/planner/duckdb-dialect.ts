@@ -1,0 +1,71 @@
+import { lex, replaceRanges, type Replacement, type Token } from '../parser/index.ts';
+import { OID } from '../pgtypes/oids.ts';
+
+/**
+ * Targeted, exact rewrites of PostgreSQL-flavoured SQL for DuckDB, done on tokens so the rest of the
+ * statement goes through byte for byte. Each rewrite is listed with the PostgreSQL behaviour it keeps.
+ * (The full dialect layer with an AST arrives with the planner; these are the cases clients hit first.)
+ */
+
+/** DuckDB spellings of the PostgreSQL types a client may declare for a parameter in Parse. */
+const PARAM_CASTS: Record<number, string> = {
+  [OID.bool]: 'BOOLEAN',
+  [OID.int2]: 'SMALLINT',
+  [OID.int4]: 'INTEGER',
+  [OID.int8]: 'BIGINT',
+  [OID.float4]: 'FLOAT',
+  [OID.float8]: 'DOUBLE',
+  [OID.text]: 'VARCHAR',
+  [OID.varchar]: 'VARCHAR',
+  [OID.bpchar]: 'VARCHAR',
+  [OID.name]: 'VARCHAR',
+  [OID.date]: 'DATE',
+  [OID.time]: 'TIME',
+  [OID.timestamp]: 'TIMESTAMP',
+  [OID.timestamptz]: 'TIMESTAMPTZ',
+  [OID.interval]: 'INTERVAL',
+  [OID.uuid]: 'UUID',
+  [OID.bytea]: 'BLOB',
+  [OID.json]: 'JSON',
+  [OID.jsonb]: 'JSON',
+};
+
+const isPunct = (t: Token | undefined, p: string): boolean => t !== undefined && (t.kind === 'punct' || t.kind === 'op') && t.text === p;
+const isWord = (t: Token | undefined, w: string): boolean => t !== undefined && t.kind === 'ident' && !t.quoted && t.value === w;
+
+/** '\xDEADBEEF' (PostgreSQL's hex bytea input) as DuckDB's blob literal '\xDE\xAD\xBE\xEF'. */
+function hexByteaLiteral(value: string): string | null {
+  if (!/^\\x([0-9a-fA-F]{2})*$/.test(value)) return null;
+  let out = "'";
+  for (let i = 2; i < value.length; i += 2) out += '\\x' + value.slice(i, i + 2).toUpperCase();
+  return out + "'";
+}
+
+export function toDuckDB(sql: string, declaredParamTypes: readonly number[] = []): string {
+  let tokens: Token[];
+  try {
+    tokens = lex(sql);
+  } catch {
+    return sql; // the engine reports the syntax error with its position
+  }
+  const replacements: Replacement[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    // A parameter whose type the client declared in Parse has that type (PostgreSQL), unless cast explicitly.
+    if (t.kind === 'param') {
+      const cast = PARAM_CASTS[declaredParamTypes[Number(t.value) - 1] ?? 0];
+      if (cast && !isPunct(tokens[i + 1], '::')) replacements.push({ start: t.start, end: t.end, text: `CAST(${t.text} AS ${cast})` });
+      continue;
+    }
+    // '\x..'::bytea and bytea '\x..': PostgreSQL reads hex; DuckDB reads the same text as characters.
+    if (t.kind === 'string') {
+      const castToBytea = isPunct(tokens[i + 1], '::') && isWord(tokens[i + 2], 'bytea');
+      const typedLiteral = isWord(tokens[i - 1], 'bytea') && !isPunct(tokens[i - 2], '::');
+      if (castToBytea || typedLiteral) {
+        const lit = hexByteaLiteral(t.value);
+        if (lit) replacements.push({ start: t.start, end: t.end, text: lit });
+      }
+    }
+  }
+  return replacements.length === 0 ? sql : replaceRanges(sql, replacements);
+}
