@@ -205,14 +205,14 @@ describe('keywords', () => {
   }
 });
 
-describe('lex: speed', () => {
-  it('lexes a 1 MB statement in well under a second', () => {
+describe('lex: large input', () => {
+  // Speed is measured in the benchmarks, not asserted here; this checks a 1 MB statement lexes exactly.
+  it('lexes a 1 MB statement into the expected tokens', () => {
     const unit = "SELECT a.b, 'str''ing', $$dollar$$, \"Quoted\", 12.5e3 FROM t /* c */ WHERE x <> $1 -- c\n";
-    const sql = unit.repeat(Math.ceil(1_000_000 / unit.length));
-    const t0 = performance.now();
-    const n = lex(sql).length;
-    const ms = performance.now() - t0;
-    assert.ok(n > 100_000);
-    assert.ok(ms < 1000, `took ${ms} ms`);
+    const repeats = Math.ceil(1_000_000 / unit.length);
+    const tokens = lex(unit.repeat(repeats));
+    const perUnit = lex(unit).length;
+    assert.equal(tokens.length, perUnit * repeats);
+    assert.equal(tokens[tokens.length - 1]!.kind, 'param');
   });
 });
