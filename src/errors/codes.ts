@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   DIVISION_BY_ZERO: { sqlstate: '22012', kind: 'user' },
   DATA_EXCEPTION: { sqlstate: '22000', kind: 'user' },
   INVALID_ESCAPE_SEQUENCE: { sqlstate: '22025', kind: 'user' },
+  UNTRANSLATABLE_CHARACTER: { sqlstate: '22P05', kind: 'user' },
   INVALID_DATETIME_FORMAT: { sqlstate: '22007', kind: 'user' },
   DATETIME_FIELD_OVERFLOW: { sqlstate: '22008', kind: 'user' },
   INVALID_TIME_ZONE_DISPLACEMENT_VALUE: { sqlstate: '22009', kind: 'user' },

@@ -605,7 +605,8 @@ export class WireSession {
     checkBindParameterCount(msg, types.length);
     if (msg.paramFormats.length > 1 && msg.paramFormats.length !== msg.params.length)
       throw new GatewayError('PROTOCOL_VIOLATION', `bind message has ${msg.paramFormats.length} parameter formats but ${msg.params.length} parameters`);
-    const params = msg.params.map((raw, i) => decodeParameter(raw, types[i] ?? 0, formatCodeAt(msg.paramFormats, i), i + 1));
+    const settings = this.backendSession!.outputSettings();
+    const params = msg.params.map((raw, i) => decodeParameter(raw, types[i] ?? 0, formatCodeAt(msg.paramFormats, i), i + 1, settings));
     if (statement.prepared?.columns) checkResultFormats(msg.resultFormats, statement.prepared.columns.length);
     const existing = this.portals.get(msg.portal);
     if (existing) {

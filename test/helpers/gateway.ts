@@ -32,6 +32,8 @@ export interface StartGatewayOptions {
 
 export interface Gateway extends Target {
   readonly httpPort: number;
+  /** The gateway's process id (benchmarks read its RSS). */
+  readonly pid: number;
   /** The gateway's stderr and stdout so far (last 256 KiB). */
   output(): string;
   /** Exit code after stop() (null if killed by a signal). */
@@ -121,7 +123,7 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Gate
         await rm(workDir, { recursive: true, force: true });
       },
     });
-    return { ...target, httpPort, output: () => out, exitCode: () => code };
+    return { ...target, httpPort, pid: child.pid!, output: () => out, exitCode: () => code };
   }
 }
 
