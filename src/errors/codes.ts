@@ -15,6 +15,8 @@ export interface ErrorSpec {
 export const ERROR_CODES = {
   // Protocol and connection
   PROTOCOL_VIOLATION: { sqlstate: '08P01', kind: 'user', severity: 'FATAL' },
+  /** A well-framed message with a malformed body: PostgreSQL reports it as ERROR and keeps the connection. */
+  MALFORMED_MESSAGE: { sqlstate: '08P01', kind: 'user' },
   FEATURE_NOT_SUPPORTED: { sqlstate: '0A000', kind: 'user' },
   UNSUPPORTED_PROTOCOL_VERSION: { sqlstate: '0A000', kind: 'user', severity: 'FATAL' },
   INVALID_DATABASE: { sqlstate: '3D000', kind: 'user', severity: 'FATAL' },

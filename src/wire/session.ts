@@ -381,9 +381,17 @@ export class WireSession {
     try {
       msg = decodeFrontendMessage(type, body);
     } catch (e) {
-      // A malformed message body means we can no longer trust the framing: FATAL, as PostgreSQL.
-      if (isGatewayError(e) && e.sqlstate !== '08P01') return this.extendedError(e);
-      throw e;
+      // The frame was well delimited, so the connection survives a malformed body, as in PostgreSQL:
+      // ERROR, then ReadyForQuery for a simple query, or skip until Sync for an extended-protocol message.
+      if (!isGatewayError(e) || e.message.startsWith('invalid frontend message type')) throw e;
+      const err = e.code === 'PROTOCOL_VIOLATION' ? new GatewayError('MALFORMED_MESSAGE', e.message, e.detail ? { detail: e.detail } : {}) : e;
+      if (type === 0x51 /* Query */) {
+        this.out.errorResponse(errorFields(err));
+        this.readyForQuery();
+        return;
+      }
+      if (this.skipUntilSync) return;
+      return this.extendedError(err);
     }
     if (this.skipUntilSync && msg.type !== 'Sync' && msg.type !== 'Terminate') return;
     switch (msg.type) {

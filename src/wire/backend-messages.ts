@@ -1,0 +1,498 @@
+import { GatewayError } from '../errors/index.ts';
+import { BufferWriter, writeUtf8 } from './writer.ts';
+
+/**
+ * Backend (server → client) messages: a BufferWriter with one method per message, plus pre-built
+ * Buffers for the fixed ones. Typical use:
+ *
+ *   const w = new BackendWriter();
+ *   w.rowDescription(fields);
+ *   for (const row of rows) { w.dataRow(row); if (w.length >= 65536) socket.write(w.flush()); }
+ *   w.commandComplete('SELECT 2');
+ *   w.readyForQuery('I');
+ *   socket.write(w.flush());
+ */
+
+/** Backend message type bytes. */
+export const BackendType = {
+  Authentication: 0x52, // 'R'
+  BackendKeyData: 0x4b, // 'K'
+  BindComplete: 0x32, // '2'
+  CloseComplete: 0x33, // '3'
+  CommandComplete: 0x43, // 'C'
+  CopyData: 0x64, // 'd'
+  CopyDone: 0x63, // 'c'
+  CopyInResponse: 0x47, // 'G'
+  CopyOutResponse: 0x48, // 'H'
+  DataRow: 0x44, // 'D'
+  EmptyQueryResponse: 0x49, // 'I'
+  ErrorResponse: 0x45, // 'E'
+  FunctionCallResponse: 0x56, // 'V'
+  NegotiateProtocolVersion: 0x76, // 'v'
+  NoData: 0x6e, // 'n'
+  NoticeResponse: 0x4e, // 'N'
+  NotificationResponse: 0x41, // 'A'
+  ParameterDescription: 0x74, // 't'
+  ParameterStatus: 0x53, // 'S'
+  ParseComplete: 0x31, // '1'
+  PortalSuspended: 0x73, // 's'
+  ReadyForQuery: 0x5a, // 'Z'
+  RowDescription: 0x54, // 'T'
+} as const;
+
+/** Authentication request codes (the int32 after 'R'). */
+export const AuthCode = {
+  Ok: 0,
+  CleartextPassword: 3,
+  MD5Password: 5,
+  SASL: 10,
+  SASLContinue: 11,
+  SASLFinal: 12,
+} as const;
+
+export type TransactionStatusByte = 'I' | 'T' | 'E';
+
+/** One column of a RowDescription. */
+export interface FieldDescription {
+  name: string;
+  /** OID of the table the column comes from, or 0. */
+  tableOid?: number;
+  /** Attribute number of the column in that table, or 0. */
+  columnAttr?: number;
+  typeOid: number;
+  /** pg_type.typlen: 4 for int4, 8 for float8, -1 for varlena types, -2 for cstring. Default -1. */
+  typlen?: number;
+  /** pg_attribute.atttypmod; -1 when none (the default). */
+  typmod?: number;
+  /** 0 = text (default), 1 = binary. */
+  format?: 0 | 1;
+}
+
+export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
+export type NoticeSeverity = 'WARNING' | 'NOTICE' | 'DEBUG' | 'INFO' | 'LOG';
+
+/** The fields of ErrorResponse / NoticeResponse (PostgreSQL protocol "Error and Notice Message Fields"). */
+export interface NoticeFields {
+  /** 'S' and 'V' (tollgate does not localize, so both carry the same text). */
+  severity: ErrorSeverity | NoticeSeverity;
+  /** 'C': SQLSTATE. */
+  code: string;
+  /** 'M'. */
+  message: string;
+  /** 'D'. */
+  detail?: string;
+  /** 'H'. */
+  hint?: string;
+  /** 'P': 1-based character position in the query string. */
+  position?: number;
+  /** 'p'. */
+  internalPosition?: number;
+  /** 'q'. */
+  internalQuery?: string;
+  /** 'W'. */
+  where?: string;
+  /** 's'. */
+  schema?: string;
+  /** 't'. */
+  table?: string;
+  /** 'c'. */
+  column?: string;
+  /** 'd'. */
+  dataType?: string;
+  /** 'n'. */
+  constraint?: string;
+  /** 'F'. */
+  file?: string;
+  /** 'L'. */
+  line?: number;
+  /** 'R'. */
+  routine?: string;
+}
+
+/** The ErrorResponse fields of a GatewayError (severity from the error table: ERROR or FATAL). */
+export function errorFields(e: GatewayError): NoticeFields {
+  const f: NoticeFields = { severity: e.severity, code: e.sqlstate, message: e.message };
+  if (e.detail !== undefined) f.detail = e.detail;
+  if (e.hint !== undefined) f.hint = e.hint;
+  if (e.position !== undefined) f.position = e.position;
+  return f;
+}
+
+/** A value of a DataRow, already encoded: null is SQL NULL, a string is written as UTF-8 text. */
+export type EncodedValue = string | Uint8Array | null;
+
+/** Strings longer than this get an exact Buffer.byteLength instead of the 3-bytes-per-unit bound. */
+const EXACT_LENGTH_THRESHOLD = 4096;
+
+export class BackendWriter extends BufferWriter {
+  // --- Authentication and startup --------------------------------------------------------------
+
+  authenticationOk(): void {
+    this.raw(Prebuilt.authenticationOk);
+  }
+
+  authenticationCleartextPassword(): void {
+    this.raw(Prebuilt.authenticationCleartextPassword);
+  }
+
+  authenticationMD5Password(salt: Uint8Array): void {
+    this.begin(BackendType.Authentication);
+    this.int32(AuthCode.MD5Password);
+    this.bytes(salt);
+    this.end();
+  }
+
+  /** AuthenticationSASL with the mechanisms offered, e.g. ScramExchange#mechanisms. */
+  authenticationSASL(mechanisms: readonly string[]): void {
+    this.begin(BackendType.Authentication);
+    this.int32(AuthCode.SASL);
+    for (const m of mechanisms) this.cstring(m);
+    this.int8(0);
+    this.end();
+  }
+
+  authenticationSASLContinue(data: Uint8Array): void {
+    this.begin(BackendType.Authentication);
+    this.int32(AuthCode.SASLContinue);
+    this.bytes(data);
+    this.end();
+  }
+
+  authenticationSASLFinal(data: Uint8Array): void {
+    this.begin(BackendType.Authentication);
+    this.int32(AuthCode.SASLFinal);
+    this.bytes(data);
+    this.end();
+  }
+
+  parameterStatus(name: string, value: string): void {
+    this.begin(BackendType.ParameterStatus);
+    this.cstring(name);
+    this.cstring(value);
+    this.end();
+  }
+
+  /** BackendKeyData: the secret key is an int32 in protocol 3.0 (bytes from 3.2). */
+  backendKeyData(processId: number, secretKey: number | Uint8Array): void {
+    this.begin(BackendType.BackendKeyData);
+    this.int32(processId);
+    if (typeof secretKey === 'number') this.int32(secretKey);
+    else this.bytes(secretKey);
+    this.end();
+  }
+
+  /** NegotiateProtocolVersion: newest minor version supported, and the protocol options not recognized. */
+  negotiateProtocolVersion(newestMinor: number, unrecognizedOptions: readonly string[]): void {
+    this.begin(BackendType.NegotiateProtocolVersion);
+    this.int32(newestMinor);
+    this.int32(unrecognizedOptions.length);
+    for (const o of unrecognizedOptions) this.cstring(o);
+    this.end();
+  }
+
+  readyForQuery(status: TransactionStatusByte): void {
+    this.raw(status === 'I' ? Prebuilt.readyForQueryIdle : status === 'T' ? Prebuilt.readyForQueryInTransaction : Prebuilt.readyForQueryFailed);
+  }
+
+  // --- Results ---------------------------------------------------------------------------------
+
+  rowDescription(fields: readonly FieldDescription[]): void {
+    this.begin(BackendType.RowDescription);
+    this.int16(fields.length);
+    for (const f of fields) {
+      this.cstring(f.name);
+      this.uint32(f.tableOid ?? 0);
+      this.int16(f.columnAttr ?? 0);
+      this.uint32(f.typeOid);
+      this.int16(f.typlen ?? -1);
+      this.int32(f.typmod ?? -1);
+      this.int16(f.format ?? 0);
+    }
+    this.end();
+  }
+
+  /**
+   * DataRow from already-encoded values (the hot path). One bounds check per row; strings are written
+   * in place as UTF-8.
+   */
+  dataRow(values: readonly EncodedValue[]): void {
+    const n = values.length;
+    let max = 7;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v === null) max += 4;
+      else if (typeof v === 'string') max += 4 + (v.length > EXACT_LENGTH_THRESHOLD ? Buffer.byteLength(v) : v.length * 3);
+      else max += 4 + v.length;
+    }
+    if (this.buf.length - this.pos < max) this.grow(max);
+    const buf = this.buf;
+    const start = this.pos;
+    buf[start] = 0x44; // 'D'
+    buf[start + 5] = n >>> 8;
+    buf[start + 6] = n & 0xff;
+    let pos = start + 7;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      let len: number;
+      if (v === null) {
+        buf[pos] = 0xff;
+        buf[pos + 1] = 0xff;
+        buf[pos + 2] = 0xff;
+        buf[pos + 3] = 0xff;
+        pos += 4;
+        continue;
+      } else if (typeof v === 'string') {
+        len = writeUtf8(buf, v, pos + 4);
+      } else {
+        len = v.length;
+        if (len <= 16) for (let k = 0; k < len; k++) buf[pos + 4 + k] = v[k];
+        else buf.set(v, pos + 4);
+      }
+      buf[pos] = len >>> 24;
+      buf[pos + 1] = (len >>> 16) & 0xff;
+      buf[pos + 2] = (len >>> 8) & 0xff;
+      buf[pos + 3] = len & 0xff;
+      pos += 4 + len;
+    }
+    const total = pos - start - 1;
+    buf[start + 1] = total >>> 24;
+    buf[start + 2] = (total >>> 16) & 0xff;
+    buf[start + 3] = (total >>> 8) & 0xff;
+    buf[start + 4] = total & 0xff;
+    this.pos = pos;
+  }
+
+  /**
+   * DataRow written value by value (for encoders that go column by column through a batch and do not
+   * want an array per row): beginDataRow(n), then exactly n of textValue / bytesValue / nullValue /
+   * int16Value / int32Value / int64Value / float64Value, then endDataRow().
+   */
+  beginDataRow(columnCount: number): void {
+    this.begin(BackendType.DataRow);
+    this.int16(columnCount);
+  }
+
+  textValue(s: string): void {
+    const max = 4 + (s.length > EXACT_LENGTH_THRESHOLD ? Buffer.byteLength(s) : s.length * 3);
+    if (this.buf.length - this.pos < max) this.grow(max);
+    const buf = this.buf;
+    const pos = this.pos;
+    const len = writeUtf8(buf, s, pos + 4);
+    buf[pos] = len >>> 24;
+    buf[pos + 1] = (len >>> 16) & 0xff;
+    buf[pos + 2] = (len >>> 8) & 0xff;
+    buf[pos + 3] = len & 0xff;
+    this.pos = pos + 4 + len;
+  }
+
+  bytesValue(b: Uint8Array): void {
+    this.int32(b.length);
+    this.bytes(b);
+  }
+
+  nullValue(): void {
+    if (this.buf.length - this.pos < 4) this.grow(4);
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = 0xff;
+    buf[pos + 1] = 0xff;
+    buf[pos + 2] = 0xff;
+    buf[pos + 3] = 0xff;
+    this.pos = pos + 4;
+  }
+
+  /** Binary int2 value (length word + 2 bytes). */
+  int16Value(v: number): void {
+    this.ensure(6);
+    this.buf.writeInt32BE(2, this.pos);
+    this.buf.writeInt16BE(v, this.pos + 4);
+    this.pos += 6;
+  }
+
+  /** Binary int4 value. */
+  int32Value(v: number): void {
+    this.ensure(8);
+    this.buf.writeInt32BE(4, this.pos);
+    this.buf.writeInt32BE(v, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** Binary int8 value. */
+  int64Value(v: bigint): void {
+    this.ensure(12);
+    this.buf.writeInt32BE(8, this.pos);
+    this.buf.writeBigInt64BE(v, this.pos + 4);
+    this.pos += 12;
+  }
+
+  /** Binary float8 value. */
+  float64Value(v: number): void {
+    this.ensure(12);
+    this.buf.writeInt32BE(8, this.pos);
+    this.buf.writeDoubleBE(v, this.pos + 4);
+    this.pos += 12;
+  }
+
+  endDataRow(): void {
+    this.end();
+  }
+
+  commandComplete(tag: string): void {
+    this.begin(BackendType.CommandComplete);
+    this.cstring(tag);
+    this.end();
+  }
+
+  emptyQueryResponse(): void {
+    this.raw(Prebuilt.emptyQueryResponse);
+  }
+
+  // --- Extended query --------------------------------------------------------------------------
+
+  parseComplete(): void {
+    this.raw(Prebuilt.parseComplete);
+  }
+
+  bindComplete(): void {
+    this.raw(Prebuilt.bindComplete);
+  }
+
+  closeComplete(): void {
+    this.raw(Prebuilt.closeComplete);
+  }
+
+  noData(): void {
+    this.raw(Prebuilt.noData);
+  }
+
+  portalSuspended(): void {
+    this.raw(Prebuilt.portalSuspended);
+  }
+
+  parameterDescription(typeOids: readonly number[]): void {
+    this.begin(BackendType.ParameterDescription);
+    this.int16(typeOids.length);
+    for (const oid of typeOids) this.uint32(oid);
+    this.end();
+  }
+
+  // --- Errors and notices ----------------------------------------------------------------------
+
+  /** ErrorResponse from explicit fields or from a GatewayError (see errorFields). */
+  errorResponse(error: NoticeFields | GatewayError): void {
+    this.noticeLike(BackendType.ErrorResponse, error instanceof GatewayError ? errorFields(error) : error);
+  }
+
+  noticeResponse(fields: NoticeFields): void {
+    this.noticeLike(BackendType.NoticeResponse, fields);
+  }
+
+  private noticeLike(type: number, f: NoticeFields): void {
+    this.begin(type);
+    this.field(0x53, f.severity); // S
+    this.field(0x56, f.severity); // V
+    this.field(0x43, f.code); // C
+    this.field(0x4d, f.message); // M
+    if (f.detail !== undefined) this.field(0x44, f.detail); // D
+    if (f.hint !== undefined) this.field(0x48, f.hint); // H
+    if (f.position !== undefined) this.field(0x50, String(f.position)); // P
+    if (f.internalPosition !== undefined) this.field(0x70, String(f.internalPosition)); // p
+    if (f.internalQuery !== undefined) this.field(0x71, f.internalQuery); // q
+    if (f.where !== undefined) this.field(0x57, f.where); // W
+    if (f.schema !== undefined) this.field(0x73, f.schema); // s
+    if (f.table !== undefined) this.field(0x74, f.table); // t
+    if (f.column !== undefined) this.field(0x63, f.column); // c
+    if (f.dataType !== undefined) this.field(0x64, f.dataType); // d
+    if (f.constraint !== undefined) this.field(0x6e, f.constraint); // n
+    if (f.file !== undefined) this.field(0x46, f.file); // F
+    if (f.line !== undefined) this.field(0x4c, String(f.line)); // L
+    if (f.routine !== undefined) this.field(0x52, f.routine); // R
+    this.int8(0);
+    this.end();
+  }
+
+  private field(code: number, value: string): void {
+    this.int8(code);
+    this.cstring(value);
+  }
+
+  notificationResponse(processId: number, channel: string, payload: string): void {
+    this.begin(BackendType.NotificationResponse);
+    this.int32(processId);
+    this.cstring(channel);
+    this.cstring(payload);
+    this.end();
+  }
+
+  // --- COPY ------------------------------------------------------------------------------------
+
+  /** CopyOutResponse: overall format (0 text, 1 binary) and one format per column. */
+  copyOutResponse(format: 0 | 1, columnFormats: readonly (0 | 1)[]): void {
+    this.copyResponse(BackendType.CopyOutResponse, format, columnFormats);
+  }
+
+  copyInResponse(format: 0 | 1, columnFormats: readonly (0 | 1)[]): void {
+    this.copyResponse(BackendType.CopyInResponse, format, columnFormats);
+  }
+
+  private copyResponse(type: number, format: 0 | 1, columnFormats: readonly (0 | 1)[]): void {
+    this.begin(type);
+    this.int8(format);
+    this.int16(columnFormats.length);
+    for (const f of columnFormats) this.int16(f);
+    this.end();
+  }
+
+  copyData(data: Uint8Array | string): void {
+    this.begin(BackendType.CopyData);
+    if (typeof data === 'string') this.string(data);
+    else this.bytes(data);
+    this.end();
+  }
+
+  copyDone(): void {
+    this.raw(Prebuilt.copyDone);
+  }
+
+  // --- Fast path -------------------------------------------------------------------------------
+
+  functionCallResponse(value: Uint8Array | null): void {
+    this.begin(BackendType.FunctionCallResponse);
+    if (value === null) this.int32(-1);
+    else {
+      this.int32(value.length);
+      this.bytes(value);
+    }
+    this.end();
+  }
+}
+
+function fixed(type: number, payload: number[] = []): Buffer {
+  const b = Buffer.alloc(5 + payload.length);
+  b[0] = type;
+  b.writeUInt32BE(4 + payload.length, 1);
+  for (let i = 0; i < payload.length; i++) b[5 + i] = payload[i];
+  return b;
+}
+
+/**
+ * Complete fixed messages, built once. Never write into them; `BackendWriter#raw` copies them, and they
+ * can also be written to a socket directly.
+ */
+export const Prebuilt = Object.freeze({
+  authenticationOk: fixed(BackendType.Authentication, [0, 0, 0, AuthCode.Ok]),
+  authenticationCleartextPassword: fixed(BackendType.Authentication, [0, 0, 0, AuthCode.CleartextPassword]),
+  parseComplete: fixed(BackendType.ParseComplete),
+  bindComplete: fixed(BackendType.BindComplete),
+  closeComplete: fixed(BackendType.CloseComplete),
+  noData: fixed(BackendType.NoData),
+  portalSuspended: fixed(BackendType.PortalSuspended),
+  emptyQueryResponse: fixed(BackendType.EmptyQueryResponse),
+  copyDone: fixed(BackendType.CopyDone),
+  readyForQueryIdle: fixed(BackendType.ReadyForQuery, [0x49]),
+  readyForQueryInTransaction: fixed(BackendType.ReadyForQuery, [0x54]),
+  readyForQueryFailed: fixed(BackendType.ReadyForQuery, [0x45]),
+  /** Single-byte answers to SSLRequest / GSSENCRequest (not framed messages). */
+  sslAccepted: Buffer.from('S'),
+  sslRefused: Buffer.from('N'),
+});
