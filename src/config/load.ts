@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Value } from '@sinclair/typebox/value';
-import { parseDocument } from 'yaml';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { LineCounter, parseDocument } from 'yaml';
 import { GatewayError } from '../errors/index.ts';
 import { ConfigSchema, type ConfigInput, type ServerConfig } from './schema.ts';
 
@@ -13,6 +13,7 @@ export interface ConfigOverrides {
   host?: string;
   pgPort?: number;
   httpPort?: number;
+  /** Relative to the working directory (it comes from the command line), not to the config file. */
   dataDir?: string;
 }
 
@@ -20,27 +21,54 @@ function invalid(where: string, message: string): GatewayError {
   return new GatewayError('CONFIG_INVALID', `invalid config ${where}: ${message}`);
 }
 
+type KeyPath = ReadonlyArray<string | number>;
+
+/** For a value parsed from YAML: the line a key path was written on (or its nearest written parent). */
+const SOURCE_LINES = new WeakMap<object, (keys: KeyPath) => number | undefined>();
+
 /** Parses YAML (a superset of JSON), reporting the line and column of a syntax error. */
 export function parseConfigText(text: string, where: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw invalid(where, `${e.message.split('\n')[0]}${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}`);
+    // prettyErrors appends " at line L, column C:" and a code frame; say the position once, up front.
+    const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw invalid(where, `syntax error${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${message}`);
   }
-  return doc.toJS() ?? {};
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) throw invalid(where, 'the file is empty; a config needs at least an `engines:` list');
+  if (typeof value === 'object') {
+    SOURCE_LINES.set(value, (keys) => {
+      for (let n = keys.length; n > 0; n--) {
+        const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+        if (node?.range) return lineCounter.linePos(node.range[0]).line;
+      }
+      return undefined;
+    });
+  }
+  return value;
 }
 
 /** Validates a parsed config object: schema, defaults, then the rules a schema cannot express. */
 export function resolveConfig(raw: unknown, where: string, baseDir: string, overrides: ConfigOverrides = {}, env = process.env): Config {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(where, 'the top level must be a mapping');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(where, `the top level must be a mapping of keys (got ${kindOf(raw)})`);
+  const lineOf = SOURCE_LINES.get(raw);
+  /** An error about the value at `keys`, with the line it was written on when the config came from YAML. */
+  const fail = (keys: KeyPath, message: string): GatewayError => {
+    const line = lineOf?.(keys);
+    return invalid(where, line === undefined ? message : `${message} (line ${line})`);
+  };
+  const schemaError = (e: ValueError): GatewayError => fail(e.path.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k)), describeError(e, raw));
   const withServer = { server: {}, ...(raw as Record<string, unknown>) };
+  // Value.Default replaces some values of the wrong type by the default (`users: {}` became []): report
+  // those first, while the value is still the one written.
+  const replaced = [...Value.Errors(ConfigSchema, withServer)].find((e) => e.value !== undefined && (e.schema as { default?: unknown }).default !== undefined);
+  if (replaced) throw schemaError(replaced);
   const value = Value.Default(ConfigSchema, Value.Clone(withServer)) as unknown;
   const first = Value.Errors(ConfigSchema, value).First();
-  if (first) {
-    const at = first.path === '' ? 'top level' : first.path.slice(1).replaceAll('/', '.');
-    throw invalid(where, `${at}: ${first.message}${first.value !== undefined && typeof first.value !== 'object' ? ` (got ${JSON.stringify(first.value)})` : ''}`);
-  }
+  if (first) throw schemaError(first);
   const cfg = value as ConfigInput & { server: ServerConfig };
   const server: ServerConfig = {
     ...cfg.server,
@@ -48,36 +76,122 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
     ...(overrides.pgPort !== undefined && { pgPort: overrides.pgPort }),
     ...(overrides.httpPort !== undefined && { httpPort: overrides.httpPort }),
   };
-  const dataDir = path.resolve(baseDir, overrides.dataDir ?? cfg.dataDir);
+  const dataDir = overrides.dataDir !== undefined ? path.resolve(overrides.dataDir) : path.resolve(baseDir, cfg.dataDir);
   if (server.tls) server.tls = { cert: path.resolve(baseDir, server.tls.cert), key: path.resolve(baseDir, server.tls.key) };
 
-  checkUnique(cfg.engines.map((e) => e.name), 'engines', 'engine name', where);
-  checkUnique(cfg.teams.map((t) => t.name), 'teams', 'team name', where);
-  checkUnique(cfg.users.map((u) => u.name), 'users', 'user name', where);
+  checkUnique(cfg.engines.map((e) => e.name), 'engines', 'engine name', fail);
+  checkUnique(cfg.teams.map((t) => t.name), 'teams', 'team name', fail);
+  checkUnique(cfg.users.map((u) => u.name), 'users', 'user name', fail);
   const teams = new Set(cfg.teams.map((t) => t.name));
-  for (const u of cfg.users) {
-    if (!teams.has(u.team)) throw invalid(where, `users.${u.name}.team: team "${u.team}" is not declared under teams`);
-    if ('env' in u.password && env[u.password.env] === undefined)
-      throw invalid(where, `users.${u.name}.password: environment variable ${u.password.env} is not set`);
-  }
-  const tableOwners = new Map<string, string>();
-  for (const e of cfg.engines) {
-    for (const t of e.tables) {
-      const key = `${t.schema}.${t.name}`.toLowerCase();
-      const owner = tableOwners.get(key);
-      if (owner === e.name) throw invalid(where, `engines.${e.name}.tables: ${key} is declared twice`);
-      tableOwners.set(key, e.name);
+  cfg.users.forEach((u, i) => {
+    const at = `users[${i}] (user "${u.name}")`;
+    if (!teams.has(u.team)) {
+      const declared = cfg.teams.length === 0 ? 'no teams are declared' : `declared: ${cfg.teams.map((t) => t.name).join(', ')}`;
+      throw fail(['users', i, 'team'], `${at}.team: team "${u.team}" is not declared under teams (${declared})`);
     }
-  }
+    if ('env' in u.password) {
+      const v = env[u.password.env];
+      if (v === undefined) throw fail(['users', i, 'password'], `${at}.password: environment variable ${u.password.env} is not set`);
+      if (v === '') throw fail(['users', i, 'password'], `${at}.password: environment variable ${u.password.env} is empty`);
+    }
+  });
+  cfg.engines.forEach((e, i) => {
+    const seen = new Map<string, number>();
+    e.tables.forEach((t, j) => {
+      const key = `${t.schema}.${t.name}`.toLowerCase();
+      const before = seen.get(key);
+      if (before !== undefined) throw fail(['engines', i, 'tables', j], `engines[${i}].tables[${j}]: table ${key} is already declared at engines[${i}].tables[${before}] of engine "${e.name}"`);
+      seen.set(key, j);
+    });
+  });
   return { ...cfg, server, dataDir, configPath: null };
 }
 
-function checkUnique(names: string[], section: string, what: string, where: string): void {
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw invalid(where, `${section}: duplicate ${what} "${n}"`);
-    seen.add(n);
+function checkUnique(names: string[], section: string, what: string, fail: (keys: KeyPath, message: string) => GatewayError): void {
+  const seen = new Map<string, number>();
+  names.forEach((n, i) => {
+    const before = seen.get(n);
+    if (before !== undefined) throw fail([section, i, 'name'], `${section}[${i}].name: duplicate ${what} "${n}" (also ${section}[${before}])`);
+    seen.set(n, i);
+  });
+}
+
+const HASH_PASSWORD_HINT =
+  'run `tollgate hash-password` and write password: { scram: "SCRAM-SHA-256$4096:..." }, or read it from the environment with password: { env: VARIABLE }';
+
+/** One schema error as `key.path: what is wrong (got ...)`, in words a config author can act on. */
+function describeError(e: ValueError, raw: unknown): string {
+  const keys = e.path.split('/').slice(1);
+  let at = keys.length === 0 ? 'top level' : keys.map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+  // Name the list entry when it has a name: users[2] (user "bob").password.
+  if (keys.length >= 3 && /^\d+$/.test(keys[1]!) && !(keys.length === 3 && keys[2] === 'name')) {
+    const entry = (raw as Record<string, unknown[] | undefined>)[keys[0]!]?.[Number(keys[1])] as { name?: unknown } | undefined;
+    if (typeof entry?.name === 'string') at = at.replace(`[${keys[1]}]`, `[${keys[1]}] (${keys[0]!.replace(/s$/, '')} "${entry.name}")`);
   }
+  const got = e.value === undefined ? '' : ` (got ${kindOf(e.value)})`;
+  const schema = e.schema as { anyOf?: Array<{ const?: unknown }>; const?: unknown; properties?: Record<string, unknown> };
+
+  if (keys[0] === 'users' && keys[2] === 'password') return describePassword(at.replace(/\.scram$|\.env$/, ''), e.value);
+  switch (e.type) {
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const key = keys[keys.length - 1]!;
+      const allowed = Object.keys(schema.properties ?? {});
+      // A near miss: a case slip or one typo, two in a longer word (`port` is not a near miss of `host`).
+      const near = allowed.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= (key.length >= 6 ? 2 : 1));
+      return `${at}: unknown key${near ? ` (did you mean "${near}"?)` : ''}; allowed here: ${allowed.join(', ')}`;
+    }
+    case ValueErrorType.ObjectRequiredProperty:
+      return `${at}: required key is missing`;
+    case ValueErrorType.Union:
+      if (schema.anyOf?.every((s) => s.const !== undefined)) return `${at}: expected one of ${schema.anyOf.map((s) => JSON.stringify(s.const)).join(', ')}${got}`;
+      return `${at}: ${lowerFirst(e.message)}${got}`;
+    case ValueErrorType.Literal:
+      return `${at}: expected ${JSON.stringify(schema.const)}${got}`;
+    default:
+      return `${at}: ${lowerFirst(e.message)}${got}`;
+  }
+}
+
+/** `at` is the path of the password key; the union error TypeBox gives says nothing a person can act on. */
+function describePassword(at: string, value: unknown): string {
+  if (value === undefined) return `${at}: required key is missing; ${HASH_PASSWORD_HINT}`;
+  if (typeof value === 'string' || typeof value === 'number') return `${at}: a plain-text password is not accepted; ${HASH_PASSWORD_HINT}`;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    const scram = (value as { scram?: unknown }).scram;
+    if (keys.length === 1 && keys[0] === 'scram')
+      // The value is never echoed: it may be a password pasted in the wrong place.
+      return `${at}.scram: not a SCRAM-SHA-256 verifier${typeof scram === 'string' ? '' : ` (got ${kindOf(scram)})`}; a verifier looks like SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey> and is made by \`tollgate hash-password\``;
+    if (keys.length === 1 && keys[0] === 'env') return `${at}.env: expected the name of an environment variable (got ${kindOf((value as { env?: unknown }).env)})`;
+    return `${at}: expected exactly one of the keys scram or env (got ${keys.length === 0 ? 'none' : keys.join(', ')}); ${HASH_PASSWORD_HINT}`;
+  }
+  return `${at}: expected { scram: ... } or { env: ... } (got ${kindOf(value)}); ${HASH_PASSWORD_HINT}`;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return v.length === 0 ? 'an empty list' : 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}...` : JSON.stringify(v);
+  return String(v);
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length]!;
 }
 
 /** Reads, parses and validates a config file. Relative paths inside it are relative to the file. */

@@ -13,7 +13,9 @@ export interface SessionContext {
   /** Savepoint names of the open transaction block, oldest first. */
   readonly savepoints: string[];
   transactionStatus(): TransactionStatus;
-  setTransactionStatus(s: TransactionStatus): void;
+  beginTransaction(): void;
+  endTransaction(commit: boolean): void;
+  clearFailure(): void;
   /** Opens a cursor over a query (DECLARE). */
   declareCursor(name: string, query: string, hold: boolean, signal: AbortSignal): Promise<void>;
 }
@@ -95,7 +97,7 @@ export async function runSessionCommand(cmd: SessionCommand, ctx: SessionContext
       return commandExecution('RESET');
     case 'begin':
       if (inBlock) events.notice('there is already a transaction in progress', { severity: 'WARNING', sqlstate: '25001' });
-      else ctx.setTransactionStatus('T');
+      else ctx.beginTransaction();
       applyModes(ctx, cmd.modes, 'local');
       return commandExecution('BEGIN');
     case 'commit':
@@ -107,8 +109,8 @@ export async function runSessionCommand(cmd: SessionCommand, ctx: SessionContext
       await ctx.cursors.closeTransactionScoped();
       // A failed transaction can only roll back, whatever the client asked for.
       const tag = status === 'E' ? 'ROLLBACK' : cmd.tag;
-      ctx.setTransactionStatus('I');
-      if (cmd.chain) ctx.setTransactionStatus('T');
+      ctx.endTransaction(cmd.kind === 'commit');
+      if (cmd.chain) ctx.beginTransaction();
       return commandExecution(tag);
     }
     case 'savepoint':
@@ -123,7 +125,7 @@ export async function runSessionCommand(cmd: SessionCommand, ctx: SessionContext
       if (!inBlock) throw new GatewayError('NO_ACTIVE_TRANSACTION', 'ROLLBACK TO SAVEPOINT can only be used in transaction blocks');
       ctx.savepoints.splice(savepointIndex(ctx, cmd.name) + 1);
       // Read-only work has nothing to undo: the transaction is usable again.
-      ctx.setTransactionStatus('T');
+      ctx.clearFailure();
       return commandExecution('ROLLBACK');
     case 'two-phase':
       throw notSupported(cmd.tag);

@@ -1,23 +1,35 @@
 import { GatewayError } from '../errors/index.ts';
 import type { OutputSettings } from '../wire/backend.ts';
-import type { ParameterSpec } from './settings.ts';
+import type { NormalizeContext, ParameterSpec } from './settings.ts';
 
 /**
- * One session's parameter values. Lookup is case-insensitive, as in PostgreSQL. Transaction-scoped
- * (SET LOCAL) values are kept apart and dropped at the end of the transaction.
+ * One session's parameter values, with PostgreSQL's semantics:
+ * - lookup is case-insensitive (`SHOW timezone` is TimeZone);
+ * - a value comes from, in order: SET LOCAL in the open transaction, SET, the startup packet (which is also
+ *   what RESET goes back to), the built-in default;
+ * - SET and RESET are transactional: a transaction that rolls back undoes them, one that commits keeps
+ *   them; SET LOCAL lasts until the end of the transaction either way, and a later SET in the same
+ *   transaction replaces it;
+ * - `onReportedChange` is called for a GUC_REPORT parameter exactly when its value changes, so that the
+ *   session sends ParameterStatus.
+ * Savepoints do not scope settings here (ROLLBACK TO SAVEPOINT keeps what was set after the savepoint).
  */
 export class SessionSettings {
   private readonly specs = new Map<string, ParameterSpec>();
-  private readonly values = new Map<string, string>();
+  private values = new Map<string, string>();
   private readonly sessionDefaults = new Map<string, string>();
+  /** SET LOCAL values (and SET of transaction_* parameters) of the open transaction; null outside one. */
   private local: Map<string, string> | null = null;
+  /** `values` as they were when the open transaction began, restored if it rolls back. */
+  private beforeTransaction: Map<string, string> | null = null;
 
   constructor(specs: ParameterSpec[], startup: Record<string, string>, private readonly onReportedChange: (name: string, value: string) => void = () => {}) {
     for (const s of specs) this.specs.set(s.name.toLowerCase(), s);
     for (const [k, v] of Object.entries(startup)) {
-      const spec = this.specs.get(k.toLowerCase());
-      if (spec && !spec.readOnly) this.sessionDefaults.set(spec.name.toLowerCase(), spec.normalize ? spec.normalize(v) : v);
-      else if (!spec && k.includes('.')) this.sessionDefaults.set(k.toLowerCase(), v);
+      const key = k.toLowerCase();
+      const spec = this.specs.get(key);
+      if (spec && !spec.readOnly) this.sessionDefaults.set(key, this.normalize(spec, k, v));
+      else if (!spec && key.includes('.')) this.sessionDefaults.set(key, v);
     }
   }
 
@@ -27,14 +39,17 @@ export class SessionSettings {
 
   /** Used for read-only parameters that depend on the session (session_authorization, is_superuser). */
   setInternal(name: string, value: string): void {
-    this.sessionDefaults.set(name.toLowerCase(), value);
+    this.reportingChanges(() => this.sessionDefaults.set(name.toLowerCase(), value));
   }
 
   get(name: string): string | undefined {
     const key = name.toLowerCase();
-    const v = this.local?.get(key) ?? this.values.get(key) ?? this.sessionDefaults.get(key);
-    if (v !== undefined) return v;
-    return this.specs.get(key)?.defaultValue;
+    const local = this.local?.get(key);
+    if (local !== undefined) return local;
+    const spec = this.specs.get(key);
+    // transaction_isolation is default_transaction_isolation unless the transaction set its own.
+    if (spec?.transactionDefault !== undefined) return this.get(spec.transactionDefault);
+    return this.values.get(key) ?? this.resetValue(key);
   }
 
   /** SHOW's answer, or 42704 like PostgreSQL for a parameter it does not know. */
@@ -44,46 +59,56 @@ export class SessionSettings {
     return v;
   }
 
+  /**
+   * SET (scope 'session') or SET LOCAL. Throws 42704 for an unknown parameter without a dot, 55P02 for a
+   * read-only one, and the parameter's own error (22023, 0A000) for a bad value. SET LOCAL outside a
+   * transaction block does nothing (PostgreSQL warns; the caller does).
+   */
   set(name: string, value: string, scope: 'session' | 'local' = 'session'): void {
     const key = name.toLowerCase();
-    const spec = this.specs.get(key);
-    if (!spec && !key.includes('.')) throw new GatewayError('UNRECOGNIZED_PARAMETER', `unrecognized configuration parameter "${name}"`);
-    if (spec?.readOnly) throw new GatewayError('CANT_CHANGE_RUNTIME_PARAM', `parameter "${spec.name}" cannot be changed`);
-    const normalized = spec?.normalize ? spec.normalize(value) : value;
-    const before = this.get(key);
-    if (scope === 'local' && this.local) this.local.set(key, normalized);
-    else if (scope === 'session') this.values.set(key, normalized);
-    // SET LOCAL outside a transaction block is a no-op with a warning in PostgreSQL; the caller warns.
-    this.reportIfChanged(key, before);
+    const spec = this.writable(name);
+    const normalized = spec ? this.normalize(spec, name, value) : value;
+    this.reportingChanges(() => {
+      if (scope === 'local' || spec?.transactionDefault !== undefined) {
+        this.local?.set(key, normalized);
+      } else {
+        this.values.set(key, normalized);
+        this.local?.delete(key);
+      }
+    });
   }
 
+  /** RESET, or SET ... TO DEFAULT: back to the startup value or the default, transactionally. */
   reset(name: string): void {
     const key = name.toLowerCase();
-    const spec = this.specs.get(key);
-    if (!spec && !key.includes('.')) throw new GatewayError('UNRECOGNIZED_PARAMETER', `unrecognized configuration parameter "${name}"`);
-    if (spec?.readOnly) throw new GatewayError('CANT_CHANGE_RUNTIME_PARAM', `parameter "${spec.name}" cannot be changed`);
-    const before = this.get(key);
-    this.values.delete(key);
-    this.local?.delete(key);
-    this.reportIfChanged(key, before);
+    this.writable(name);
+    this.reportingChanges(() => {
+      this.values.delete(key);
+      this.local?.delete(key);
+    });
   }
 
+  /** RESET ALL; like PostgreSQL it leaves the open transaction's isolation level and read-only status alone. */
   resetAll(): void {
-    const before = new Map([...this.specs.keys()].map((k) => [k, this.get(k)]));
-    this.values.clear();
-    this.local = this.local ? new Map() : null;
-    for (const [k, v] of before) this.reportIfChanged(k, v);
+    this.reportingChanges(() => {
+      this.values.clear();
+      for (const key of this.local?.keys() ?? []) if (this.specs.get(key)?.transactionDefault === undefined) this.local!.delete(key);
+    });
   }
 
   beginTransaction(): void {
     this.local = new Map();
+    this.beforeTransaction = new Map(this.values);
   }
 
-  endTransaction(): void {
+  /** Ends the open transaction: SET LOCAL values go; on rollback (`commit` false) SET and RESET are undone too. */
+  endTransaction(commit = true): void {
     if (!this.local) return;
-    const before = new Map([...this.local.keys()].map((k) => [k, this.get(k)]));
-    this.local = null;
-    for (const [k, v] of before) this.reportIfChanged(k, v);
+    this.reportingChanges(() => {
+      if (!commit && this.beforeTransaction) this.values = this.beforeTransaction;
+      this.local = null;
+      this.beforeTransaction = null;
+    });
   }
 
   inTransaction(): boolean {
@@ -111,9 +136,35 @@ export class SessionSettings {
     };
   }
 
-  private reportIfChanged(key: string, before: string | undefined): void {
+  /** What RESET restores: the startup (or internal) value, else the built-in default. */
+  private resetValue(key: string): string | undefined {
+    return this.sessionDefaults.get(key) ?? this.specs.get(key)?.defaultValue;
+  }
+
+  /** The spec of a parameter SET or RESET may change (undefined for a custom dotted one). */
+  private writable(name: string): ParameterSpec | undefined {
+    const key = name.toLowerCase();
     const spec = this.specs.get(key);
-    const after = this.get(key);
-    if (spec?.report && after !== before && after !== undefined) this.onReportedChange(spec.name, after);
+    if (!spec && !key.includes('.')) throw new GatewayError('UNRECOGNIZED_PARAMETER', `unrecognized configuration parameter "${name}"`);
+    if (spec?.readOnly) throw new GatewayError('CANT_CHANGE_RUNTIME_PARAM', `parameter "${name}" cannot be changed`);
+    return spec;
+  }
+
+  private normalize(spec: ParameterSpec, name: string, value: string): string {
+    if (!spec.normalize) return value;
+    const key = spec.name.toLowerCase();
+    const ctx: NormalizeContext = { name, current: this.get(key) ?? spec.defaultValue, reset: this.resetValue(key) ?? spec.defaultValue };
+    return spec.normalize(value, ctx);
+  }
+
+  /** Runs `change`, then reports every GUC_REPORT parameter whose value it changed. */
+  private reportingChanges(change: () => void): void {
+    const before = new Map<string, string | undefined>();
+    for (const [key, spec] of this.specs) if (spec.report) before.set(key, this.get(key));
+    change();
+    for (const [key, was] of before) {
+      const now = this.get(key);
+      if (now !== undefined && now !== was) this.onReportedChange(this.specs.get(key)!.name, now);
+    }
   }
 }

@@ -84,13 +84,23 @@ export class GatewaySession implements BackendSession, SessionContext {
     return this.status;
   }
 
-  setTransactionStatus(s: TransactionStatus): void {
-    if (s === 'T' && this.status === 'I') this.settings.beginTransaction();
-    if (s === 'I' && this.status !== 'I') {
-      this.settings.endTransaction();
-      this.savepoints.length = 0;
-    }
-    this.status = s;
+  beginTransaction(): void {
+    if (this.status !== 'I') return;
+    this.settings.beginTransaction();
+    this.status = 'T';
+  }
+
+  /** COMMIT keeps the transaction's SETs; ROLLBACK (and COMMIT of a failed transaction) undoes them. */
+  endTransaction(commit: boolean): void {
+    if (this.status === 'I') return;
+    this.settings.endTransaction(commit && this.status === 'T');
+    this.savepoints.length = 0;
+    this.status = 'I';
+  }
+
+  /** ROLLBACK TO SAVEPOINT makes a failed transaction usable again. */
+  clearFailure(): void {
+    if (this.status === 'E') this.status = 'T';
   }
 
   splitStatements(sql: string): string[] {
