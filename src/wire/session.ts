@@ -121,7 +121,8 @@ export class WireSession {
   private processing = false;
   private secretKey = randomBytes(4);
   private paused = false;
-  private terminating = false;
+  /** Set by a server shutdown; a statement interrupted by it reports this reason (57P01), not a cancel. */
+  private terminationReason: GatewayError | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -173,8 +174,8 @@ export class WireSession {
 
   /** Server shutdown: tell an idle client why it is disconnected, as PostgreSQL does. */
   async terminate(reason: GatewayError): Promise<void> {
-    if (this.state === SessionState.Closed || this.terminating) return;
-    this.terminating = true;
+    if (this.state === SessionState.Closed || this.terminationReason) return;
+    this.terminationReason = reason;
     this.running?.abort(reason);
     if (!this.processing) await this.fatal(reason);
   }
@@ -199,9 +200,7 @@ export class WireSession {
         }
       }
       await this.flush();
-      if (this.terminating && (this.state as SessionState) !== SessionState.Closed) {
-        await this.fatal(new GatewayError('ADMIN_SHUTDOWN', 'terminating connection due to administrator command'));
-      }
+      if (this.terminationReason && (this.state as SessionState) !== SessionState.Closed) await this.fatal(this.terminationReason);
     } catch (e) {
       // Writing failed: the peer is gone.
       this.log.debug({ err: e }, 'connection write failed');
@@ -445,7 +444,7 @@ export class WireSession {
     try {
       await step();
     } catch (e) {
-      const err = toGatewayError(e);
+      const err = this.terminationReason ?? toGatewayError(e);
       if (err.severity === 'FATAL') throw err;
       await this.extendedError(err);
     }
@@ -476,7 +475,7 @@ export class WireSession {
         await this.streamRows(exec, this.rowWriter(exec, []), 0, null);
       }
     } catch (e) {
-      const err = toGatewayError(e);
+      const err = this.terminationReason ?? toGatewayError(e);
       if (err.severity === 'FATAL') throw err;
       if (err.kind === 'internal') this.log.error({ err: e }, 'internal error');
       this.out.errorResponse(errorFields(err));
