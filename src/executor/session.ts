@@ -12,7 +12,8 @@ import type {
   StatementExecution,
   TransactionStatus,
 } from '../wire/backend.ts';
-import { toDuckDB } from '../planner/index.ts';
+import { dependsOnValues, toDuckDB } from '../planner/index.ts';
+import { OID } from '../pgtypes/oids.ts';
 import { streamExecution } from './executions.ts';
 import { pgColumnNames } from './column-names.ts';
 import { substituteSessionFunctions } from './local-functions.ts';
@@ -37,6 +38,8 @@ interface Prepared extends PreparedStatement {
   readonly kind: 'session' | 'query';
   /** SQL sent to the engine (session functions substituted). */
   readonly engineSql?: string;
+  /** Parameter types the client declared in Parse (0 = not declared). */
+  readonly declaredTypes?: readonly number[];
 }
 
 /**
@@ -122,7 +125,11 @@ export class GatewaySession implements BackendSession, SessionContext {
     const described = await this.opts.engine.describe({ sql: engineSql, params: [], paramTypes });
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
     for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
-    return { kind: 'query', engineSql, paramTypes: params, columns: renameColumns(sql, described.columns) };
+    let columns = renameColumns(sql, described.columns);
+    // The scale of a numeric result computed from a numeric parameter depends on the value bound later,
+    // so, as PostgreSQL does, no typmod is promised (clients such as pgjdbc round to a promised scale).
+    if (dependsOnValues(paramTypes)) columns = columns.map((c) => (c.typeOid === OID.numeric ? { ...c, typeModifier: -1 } : c));
+    return { kind: 'query', engineSql, declaredTypes: [...paramTypes], paramTypes: params, columns };
   }
 
   async execute(
@@ -158,8 +165,12 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
-    const engineSql = p?.engineSql ?? toDuckDB(substituteSessionFunctions(sql, this));
-    const stream = await this.opts.engine.execute({ sql: engineSql, params, paramTypes: p?.paramTypes ?? params.map(() => 0) }, { signal });
+    const declared = p?.declaredTypes ?? [];
+    const engineSql =
+      p?.engineSql && !dependsOnValues(declared) ? p.engineSql : toDuckDB(substituteSessionFunctions(sql, this), declared, params);
+    const paramTypes = p?.paramTypes ?? params.map(() => 0);
+    this.log.debug({ engine: this.opts.engine.name, sql: engineSql, paramTypes }, 'statement sent to engine');
+    const stream = await this.opts.engine.execute({ sql: engineSql, params, paramTypes }, { signal });
     const columns = p?.columns ?? renameColumns(sql, stream.columns);
     return { stream, columns };
   }

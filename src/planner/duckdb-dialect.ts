@@ -1,5 +1,6 @@
 import { lex, replaceRanges, type Replacement, type Token } from '../parser/index.ts';
 import { OID } from '../pgtypes/oids.ts';
+import type { PgValue } from '../pgtypes/values.ts';
 
 /**
  * Targeted, exact rewrites of PostgreSQL-flavoured SQL for DuckDB, done on tokens so the rest of the
@@ -41,7 +42,25 @@ function hexByteaLiteral(value: string): string | null {
   return out + "'";
 }
 
-export function toDuckDB(sql: string, declaredParamTypes: readonly number[] = []): string {
+/**
+ * A numeric parameter keeps the scale of its value in PostgreSQL (1.20 * 2 = 2.40); DuckDB needs the
+ * scale in the type, so the cast is built from the bound value when it is known.
+ */
+function numericCast(value: PgValue | undefined): string {
+  if (typeof value !== 'string') return 'DECIMAL(38, 0)';
+  const m = /^[+-]?(\d*)(?:\.(\d*))?$/.exec(value.trim());
+  if (!m) return 'DOUBLE'; // NaN, Infinity, exponent forms
+  const scale = m[2]?.length ?? 0;
+  const digits = (m[1] ?? '').replace(/^0+/, '').length + scale;
+  return digits <= 38 ? `DECIMAL(38, ${scale})` : 'DOUBLE';
+}
+
+/** True when the engine SQL depends on the bound values (so it is rebuilt at execution). */
+export function dependsOnValues(declaredParamTypes: readonly number[]): boolean {
+  return declaredParamTypes.includes(OID.numeric);
+}
+
+export function toDuckDB(sql: string, declaredParamTypes: readonly number[] = [], values?: readonly PgValue[]): string {
   let tokens: Token[];
   try {
     tokens = lex(sql);
@@ -53,7 +72,9 @@ export function toDuckDB(sql: string, declaredParamTypes: readonly number[] = []
     const t = tokens[i]!;
     // A parameter whose type the client declared in Parse has that type (PostgreSQL), unless cast explicitly.
     if (t.kind === 'param') {
-      const cast = PARAM_CASTS[declaredParamTypes[Number(t.value) - 1] ?? 0];
+      const n = Number(t.value) - 1;
+      const declared = declaredParamTypes[n] ?? 0;
+      const cast = declared === OID.numeric ? numericCast(values?.[n]) : PARAM_CASTS[declared];
       if (cast && !isPunct(tokens[i + 1], '::')) replacements.push({ start: t.start, end: t.end, text: `CAST(${t.text} AS ${cast})` });
       continue;
     }

@@ -1,2 +1,2 @@
 /** planner/: routing and dialect translation. Today: the DuckDB dialect's targeted rewrites. */
-export { toDuckDB } from './duckdb-dialect.ts';
+export { toDuckDB, dependsOnValues } from './duckdb-dialect.ts';

@@ -75,7 +75,8 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Gate
     out = '';
     const child = spawn(process.execPath, args, {
       cwd: repoRoot,
-      env: { ...process.env, ...opts.env },
+      // As bin/tollgate.cjs does: one libuv thread per concurrent DuckDB statement plus room for I/O.
+      env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', collect);

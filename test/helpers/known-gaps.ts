@@ -10,8 +10,6 @@ export const TOLLGATE_GAPS: Readonly<Record<string, string>> = {
   // DuckDB answers 1/0 with Infinity (and 1//0 with NULL); PostgreSQL raises 22012.
   'division by zero → 22012': 'gateway does not raise 22012 for 1/0 yet',
   error_division_by_zero_22012: 'gateway does not raise 22012 for 1/0 yet',
-  // pgjdbc declares int4/varchar/numeric/int8 parameter types in Parse; uncast `? + 1` must use them.
-  prepared_statement_param_types_from_driver: 'parameter types declared in Parse are not applied to uncast parameters yet',
 };
 
 /** The TODO reason for this test when the target is tollgate, else undefined (run normally). */

@@ -1,0 +1,9 @@
+/**
+ * The DuckDB connector: Parquet lake tables served by an in-memory DuckDB (see connector.ts), with
+ * the helpers other layers may reuse (type mapping, error mapping, SQL quoting).
+ */
+export { DuckDBConnector } from './connector.ts';
+export type { DuckDBConnectorOptions, DuckDBTableConfig } from './options.ts';
+export { pgTypeOf, numericTypmod, type PgTypeInfo } from './types.ts';
+export { mapDuckDBError, parseDuckDBMessage, type ParsedDuckDBError } from './errors.ts';
+export { quoteIdent, quoteLiteral } from './sql.ts';
