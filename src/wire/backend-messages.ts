@@ -285,6 +285,36 @@ export class BackendWriter extends BufferWriter {
     this.pos = pos + 4 + len;
   }
 
+  /**
+   * Text form of an integer that fits a double exactly (int2, int4, oid), written as ASCII digits
+   * straight into the buffer: the result hot path, with no string per value.
+   */
+  intTextValue(v: number): void {
+    if (this.buf.length - this.pos < 4 + 17) this.grow(4 + 17);
+    const buf = this.buf;
+    const lenAt = this.pos;
+    let pos = lenAt + 4;
+    let n = v;
+    if (n < 0) {
+      buf[pos++] = 45; // '-'
+      n = -n;
+    }
+    let digits = 1;
+    for (let t = n; t >= 10; t = (t - (t % 10)) / 10) digits++;
+    const end = pos + digits;
+    for (let i = end - 1; i >= pos; i--) {
+      const d = n % 10;
+      buf[i] = 48 + d;
+      n = (n - d) / 10;
+    }
+    const len = end - lenAt - 4;
+    buf[lenAt] = 0;
+    buf[lenAt + 1] = 0;
+    buf[lenAt + 2] = 0;
+    buf[lenAt + 3] = len;
+    this.pos = end;
+  }
+
   bytesValue(b: Uint8Array): void {
     this.int32(b.length);
     this.bytes(b);

@@ -1,4 +1,5 @@
 import type { ColumnInfo, RowBatch } from '../connectors/contract.ts';
+import { OID } from '../pgtypes/oids.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import { binaryEncoder, textEncoder, typeInfo } from '../pgtypes/index.ts';
 import type { OutputSettings } from './backend.ts';
@@ -43,8 +44,15 @@ export class RowEncoder {
   }
 }
 
+/** Types whose canonical value (a string, see pgtypes/values.ts) is exactly PostgreSQL's text output. */
+const TEXT_IDENTITY = new Set<number>([OID.text, OID.varchar, OID.bpchar, OID.name, OID.json, OID.uuid]);
+
 function columnWriter(oid: number, format: FormatCode, settings: OutputSettings): ColumnWriter {
   if (format === 0) {
+    // The commonest result types skip the generic encoder: integers are written as digits in place, and
+    // types whose canonical form is already PostgreSQL's text are written as they are.
+    if (oid === OID.int4 || oid === OID.int2) return (w, v) => w.intTextValue(v as number);
+    if (TEXT_IDENTITY.has(oid)) return (w, v) => w.textValue(v as string);
     const enc = textEncoder(oid, settings);
     return (w, v) => w.textValue(enc(v));
   }

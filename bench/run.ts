@@ -1,0 +1,36 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { startGateway } from '../test/helpers/gateway.ts';
+import { startPostgres } from '../test/helpers/postgres.ts';
+import { rssBytes } from './lib/rss.ts';
+import { fmtInt, formatTable } from './lib/table.ts';
+import { benchWireStream } from './wire-stream.ts';
+
+/**
+ * `npm run bench`: every benchmark with its baseline measured in the same run, printed as one table
+ * and written to bench/RESULTS.md. BENCH_ROWS (default 10,000,000) and BENCH_REPEATS (default 3)
+ * scale the streaming benchmark.
+ */
+const rows = Number(process.env.BENCH_ROWS ?? 10_000_000);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+
+const postgres = await startPostgres();
+const tollgate = await startGateway({ config: new URL('./bench.yaml', import.meta.url).pathname });
+const headers = ['benchmark', 'client', 'tollgate', 'baseline', 'ratio', 'target'];
+const lines: string[][] = [];
+try {
+  await new Promise((r) => setTimeout(r, 1000));
+  lines.push(['gateway idle RSS after start', '', `${fmtInt(rssBytes(tollgate.pid) / 1024 / 1024)} MB`, '', '', '']);
+  const stream = await benchWireStream({ tollgate, postgres, rows, repeats });
+  lines.push(...stream.lines);
+} finally {
+  await tollgate.stop();
+  await postgres.stop();
+}
+const table = formatTable(headers, lines);
+process.stdout.write(`\n${table}\n`);
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+writeFileSync(
+  new URL('./RESULTS.md', import.meta.url),
+  `# Benchmark results\n\nMeasured ${new Date().toISOString()} on ${os.cpus().length} cores (${cpu}), ${fmtInt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL 15 as baseline. Medians of ${repeats} runs.\n\n${table}\n`,
+);
