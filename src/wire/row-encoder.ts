@@ -1,63 +1,57 @@
 import type { ColumnInfo, RowBatch } from '../connectors/contract.ts';
 import { OID } from '../pgtypes/oids.ts';
-import type { PgValue } from '../pgtypes/values.ts';
 import { binaryEncoder, textEncoder, typeInfo } from '../pgtypes/index.ts';
 import type { OutputSettings } from './backend.ts';
-import type { BackendWriter, FieldDescription } from './backend-messages.ts';
+import { ValueKind, type BackendWriter, type FieldDescription } from './backend-messages.ts';
 import { formatCodeAt, type FormatCode } from './frontend-messages.ts';
 
-type ColumnWriter = (w: BackendWriter, v: PgValue) => void;
+type Encoder = ((v: never) => string | Uint8Array) | null;
 
 /**
  * Encodes result batches into DataRow messages. Each column's encoder is chosen once, from its type and
  * requested format, so the per-value loop does no lookups.
  */
 export class RowEncoder {
-  private readonly writers: ColumnWriter[];
+  private readonly kinds: Uint8Array;
+  private readonly encoders: Encoder[];
 
   constructor(
     readonly columns: readonly ColumnInfo[],
     readonly formats: readonly FormatCode[],
     settings: OutputSettings,
   ) {
-    this.writers = columns.map((c, i) => columnWriter(c.typeOid, formatCodeAt(formats, i), settings));
+    this.kinds = new Uint8Array(columns.length);
+    this.encoders = columns.map((c, i) => {
+      const { kind, encoder } = columnPlan(c.typeOid, formatCodeAt(formats, i), settings);
+      this.kinds[i] = kind;
+      return encoder;
+    });
   }
 
   fields(): FieldDescription[] {
     return describeColumns(this.columns, this.formats);
   }
 
-  /** Writes rows [from, to) of the batch. */
+  /** Writes rows [from, to) of the batch as DataRows. */
   write(w: BackendWriter, batch: RowBatch, from: number, to: number): void {
-    const cols = batch.columns;
-    const writers = this.writers;
-    const n = writers.length;
-    for (let r = from; r < to; r++) {
-      w.beginDataRow(n);
-      for (let c = 0; c < n; c++) {
-        const v = cols[c][r];
-        if (v === null || v === undefined) w.nullValue();
-        else writers[c](w, v);
-      }
-      w.endDataRow();
-    }
+    w.dataRowsColumnar(batch.columns, this.kinds, this.encoders, from, to);
   }
 }
 
 /** Types whose canonical value (a string, see pgtypes/values.ts) is exactly PostgreSQL's text output. */
 const TEXT_IDENTITY = new Set<number>([OID.text, OID.varchar, OID.bpchar, OID.name, OID.json, OID.uuid]);
 
-function columnWriter(oid: number, format: FormatCode, settings: OutputSettings): ColumnWriter {
+/**
+ * How a column's values are written, chosen once per result. The commonest result types skip the
+ * generic encoder: int2/int4 are written as digits in place, text-like types as they are.
+ */
+function columnPlan(oid: number, format: FormatCode, settings: OutputSettings): { kind: number; encoder: Encoder } {
   if (format === 0) {
-    // The commonest result types skip the generic encoder: integers are written as digits in place, and
-    // types whose canonical form is already PostgreSQL's text are written as they are.
-    if (oid === OID.int4 || oid === OID.int2) return (w, v) => w.intTextValue(v as number);
-    if (TEXT_IDENTITY.has(oid)) return (w, v) => w.textValue(v as string);
-    const enc = textEncoder(oid, settings);
-    return (w, v) => w.textValue(enc(v));
+    if (oid === OID.int4 || oid === OID.int2) return { kind: ValueKind.Int, encoder: null };
+    if (TEXT_IDENTITY.has(oid)) return { kind: ValueKind.Text, encoder: null };
+    return { kind: ValueKind.Encoded, encoder: textEncoder(oid, settings) as Encoder };
   }
-  const enc = binaryEncoder(oid);
-  return (w, v) => w.bytesValue(enc(v));
+  return { kind: ValueKind.Encoded, encoder: binaryEncoder(oid) as Encoder };
 }
 
 /** RowDescription fields for result columns in the given formats. */

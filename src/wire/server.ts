@@ -8,6 +8,9 @@ import type { GatewayBackend } from './backend.ts';
 import { BackendWriter, errorFields } from './backend-messages.ts';
 import { WireSession, type Transport } from './session.ts';
 
+/** Bytes a session may have queued on its socket before it waits for the client to read. */
+const SOCKET_BUFFER_LIMIT = 1024 * 1024;
+
 export interface PgServerOptions {
   backend: GatewayBackend;
   logger: Logger;
@@ -79,7 +82,10 @@ export class PgServer {
       write: (data) =>
         new Promise<void>((resolve, reject) => {
           if (current.destroyed) return reject(new Error('socket closed'));
-          if (current.write(data)) return resolve();
+          // Backpressure with room to work: keep encoding while up to SOCKET_BUFFER_LIMIT bytes wait for
+          // the kernel, rather than stalling at Node's 16 KiB mark after every flush.
+          current.write(data);
+          if (current.writableLength < SOCKET_BUFFER_LIMIT) return resolve();
           const onDrain = (): void => {
             current.off('close', onClose);
             resolve();
