@@ -119,7 +119,53 @@ export function errorFields(e: GatewayError): NoticeFields {
 }
 
 /** How dataRowsColumnar writes a column's values. */
-export const ValueKind = { Int: 0, Text: 1, Encoded: 2 } as const;
+export const ValueKind = { Int: 0, Text: 1, Encoded: 2, Float8: 3 } as const;
+
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
+const EXACT_LIMIT = 2 ** 50;
+
+/**
+ * float8 in PostgreSQL's shortest text form, written in place, for the common doubles that read back
+ * from m / 10^k with |m| < 2^50 and k <= 6 (prices, ratios, measurements). For those, m with k decimals
+ * (trailing zeros dropped) is the unique shortest round-trip form: an ulp is then below 10^-k / 2, and
+ * any other decimal of k or fewer places is at least 10^-k away, so it cannot read back as the same
+ * double; nor can such a decimal sit exactly between two doubles (it has at most 50 significant bits),
+ * so PostgreSQL's exclusion of interval ends never applies. Returns the byte count, or -1 when the value
+ * needs the general algorithm.
+ */
+export function writeShortFloat8(buf: Buffer, v: number, offset: number): number {
+  const a = v < 0 ? -v : v;
+  // PostgreSQL prints fixed notation in [1e-4, 1e15); zero and the rest go the general way (-0, exponents).
+  if (!(a >= 1e-4 && a < 1e15)) return -1;
+  for (let k = 0; k <= 6; k++) {
+    let p = POW10[k]!;
+    let m = a * p;
+    if (m >= EXACT_LIMIT) return -1;
+    if (m === Math.floor(m) && m / p === a) {
+      // a * 10^k may round to an integer only at a larger k than the shortest form needs (47.2974 is
+      // found as 4729740 / 10^5): drop trailing zeros, the same number with fewer places.
+      while (k > 0 && m === Math.floor(m / 10) * 10) {
+        m /= 10;
+        k--;
+        p = POW10[k]!;
+      }
+      let pos = offset;
+      if (v < 0) buf[pos++] = 45; // '-'
+      if (k === 0) return pos - offset + writeIntDigits(buf, m, pos);
+      const intPart = Math.floor(m / p);
+      pos += writeIntDigits(buf, intPart, pos);
+      buf[pos++] = 46; // '.'
+      let frac = (m - intPart * p) | 0; // < 10^6
+      for (let i = pos + k - 1; i >= pos; i--) {
+        const q = (frac / 10) | 0;
+        buf[i] = 48 + frac - q * 10;
+        frac = q;
+      }
+      return pos + k - offset;
+    }
+  }
+  return -1;
+}
 
 /**
  * Writes an integer (|v| < 2^53) as ASCII digits at `offset`; returns the byte count (at most 17).
@@ -132,13 +178,26 @@ export function writeIntDigits(buf: Buffer, v: number, offset: number): number {
     buf[pos++] = 45; // '-'
     n = -n;
   }
+  if (n < 2147483648) {
+    // 32-bit integer arithmetic: V8 keeps it in registers (double modulo would call into C).
+    let x = n | 0;
+    let digits = 1;
+    for (let t = x; t >= 10; t = (t / 10) | 0) digits++;
+    const end = pos + digits;
+    for (let i = end - 1; i >= pos; i--) {
+      const q = (x / 10) | 0;
+      buf[i] = 48 + x - q * 10;
+      x = q;
+    }
+    return end - offset;
+  }
   let digits = 1;
-  for (let t = n; t >= 10; t = (t - (t % 10)) / 10) digits++;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
   const end = pos + digits;
   for (let i = end - 1; i >= pos; i--) {
-    const d = n % 10;
-    buf[i] = 48 + d;
-    n = (n - d) / 10;
+    const q = Math.floor(n / 10);
+    buf[i] = 48 + (n - q * 10);
+    n = q;
   }
   return end - offset;
 }
@@ -340,6 +399,12 @@ export class BackendWriter extends BufferWriter {
           max += 4 + 17;
           continue;
         }
+        if (kind === ValueKind.Float8) {
+          // Room for the in-place form (sign, 16 digits, point); the general form is encoded if needed.
+          scratch[c] = null;
+          max += 4 + 24;
+          continue;
+        }
         const e = kind === ValueKind.Text ? (v as string) : encoders[c]!(v as never);
         scratch[c] = e;
         max += 4 + (typeof e === 'string' ? (e.length > EXACT_LENGTH_THRESHOLD ? Buffer.byteLength(e) : e.length * 3) : e.length);
@@ -362,8 +427,13 @@ export class BackendWriter extends BufferWriter {
           continue;
         }
         let len: number;
-        if (kinds[c] === ValueKind.Int) {
+        const kind = kinds[c];
+        if (kind === ValueKind.Int) {
           len = writeIntDigits(buf, v as number, pos + 4);
+        } else if (kind === ValueKind.Float8 && (len = writeShortFloat8(buf, v as number, pos + 4)) >= 0) {
+          // written in place
+        } else if (kind === ValueKind.Float8) {
+          len = writeUtf8(buf, (encoders[c]! as (x: number) => string)(v as number), pos + 4);
         } else {
           const e = scratch[c]!;
           if (typeof e === 'string') len = writeUtf8(buf, e, pos + 4);

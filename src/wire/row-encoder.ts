@@ -49,6 +49,8 @@ function columnPlan(oid: number, format: FormatCode, settings: OutputSettings): 
   if (format === 0) {
     if (oid === OID.int4 || oid === OID.int2) return { kind: ValueKind.Int, encoder: null };
     if (TEXT_IDENTITY.has(oid)) return { kind: ValueKind.Text, encoder: null };
+    // Shortest float8 output (extra_float_digits > 0, the default): common values are written in place.
+    if (oid === OID.float8 && settings.extraFloatDigits > 0) return { kind: ValueKind.Float8, encoder: textEncoder(oid, settings) as Encoder };
     return { kind: ValueKind.Encoded, encoder: textEncoder(oid, settings) as Encoder };
   }
   return { kind: ValueKind.Encoded, encoder: binaryEncoder(oid) as Encoder };

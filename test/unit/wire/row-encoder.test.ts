@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ColumnInfo, RowBatch } from '../../../src/connectors/contract.ts';
 import { DEFAULT_OUTPUT_SETTINGS, OID, binaryEncoder, textEncoder } from '../../../src/pgtypes/index.ts';
-import { BackendWriter, type EncodedValue } from '../../../src/wire/backend-messages.ts';
+import { BackendWriter, writeShortFloat8, type EncodedValue } from '../../../src/wire/backend-messages.ts';
+import { float8ToShortest } from '../../../src/pgtypes/float.ts';
+import { FLOAT8_CASES } from '../pgtypes/fixtures/float8.ts';
 import { RowEncoder } from '../../../src/wire/row-encoder.ts';
 
 const col = (name: string, typeOid: number): ColumnInfo => ({ name, typeOid, typeModifier: -1 });
@@ -51,5 +53,43 @@ describe('RowEncoder', () => {
     ref.dataRow(['-2', '20']);
     ref.dataRow(['3', '-30']);
     assert.deepEqual(w.flush(), ref.flush());
+  });
+});
+
+describe('writeShortFloat8', () => {
+  const check = (v: number): void => {
+    const buf = Buffer.alloc(40);
+    const n = writeShortFloat8(buf, v, 0);
+    if (n >= 0) assert.equal(buf.toString('latin1', 0, n), float8ToShortest(v), `value ${v}`);
+  };
+
+  it('prints exactly what PostgreSQL prints, for every float8 PostgreSQL 15 printed in the fixtures', () => {
+    for (const [input, expected] of FLOAT8_CASES) {
+      const v = Number(input);
+      const buf = Buffer.alloc(40);
+      const n = writeShortFloat8(buf, v, 0);
+      if (n >= 0) assert.equal(buf.toString('latin1', 0, n), expected, `input ${input}`);
+    }
+  });
+
+  it('agrees with the general shortest algorithm on decimal-like and random doubles', () => {
+    let seed = 12345;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let inPlace = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const k = i % 7;
+      const decimalLike = Math.round((rand() - 0.5) * 10 ** (1 + (i % 13))) / 10 ** k;
+      check(decimalLike);
+      check(rand() * 10 ** ((i % 30) - 10));
+      const buf = Buffer.alloc(40);
+      if (writeShortFloat8(buf, decimalLike, 0) >= 0) inPlace++;
+    }
+    for (const v of [0.1, 0.2, 0.3, 1.5, -2.25, 1e-4, 9.9999e-5, 1e15 - 1, 999999999999999.9, 123456.789, 0.000123, 4503599627370495.5]) check(v);
+    assert.ok(inPlace > 100_000, `only ${inPlace} decimal-like values took the fast path`);
+  });
+
+  it('leaves zero, negative zero, exponent forms and specials to the general algorithm', () => {
+    const buf = Buffer.alloc(40);
+    for (const v of [0, -0, 1e15, 1e-5, NaN, Infinity, -Infinity, 1 / 3]) assert.equal(writeShortFloat8(buf, v, 0), -1, `value ${v}`);
   });
 });
