@@ -202,6 +202,38 @@ export function writeIntDigits(buf: Buffer, v: number, offset: number): number {
   return end - offset;
 }
 
+/** Writes a big-endian int32 length at `at` (DataRow fields and message lengths on the hot path). */
+function putLength(buf: Buffer, at: number, n: number): void {
+  buf[at] = n >>> 24;
+  buf[at + 1] = (n >>> 16) & 0xff;
+  buf[at + 2] = (n >>> 8) & 0xff;
+  buf[at + 3] = n & 0xff;
+}
+
+/** Writes one DataRow field (length word, then the value) at `pos`; returns the position after it. */
+function putField(buf: Buffer, pos: number, v: EncodedValue): number {
+  if (v === null) {
+    putLength(buf, pos, -1);
+    return pos + 4;
+  }
+  let len: number;
+  if (typeof v === 'string') len = writeUtf8(buf, v, pos + 4);
+  else {
+    len = v.length;
+    if (len <= 16) for (let k = 0; k < len; k++) buf[pos + 4 + k] = v[k]!;
+    else buf.set(v, pos + 4);
+  }
+  putLength(buf, pos, len);
+  return pos + 4 + len;
+}
+
+/** Starts a DataRow of `n` fields at `start`; the caller writes the fields from start + 7. */
+function putRowHeader(buf: Buffer, start: number, n: number): void {
+  buf[start] = 0x44; // 'D'
+  buf[start + 5] = n >>> 8;
+  buf[start + 6] = n & 0xff;
+}
+
 /** A value of a DataRow, already encoded: null is SQL NULL, a string is written as UTF-8 text. */
 export type EncodedValue = string | Uint8Array | null;
 
@@ -311,38 +343,10 @@ export class BackendWriter extends BufferWriter {
     if (this.buf.length - this.pos < max) this.grow(max);
     const buf = this.buf;
     const start = this.pos;
-    buf[start] = 0x44; // 'D'
-    buf[start + 5] = n >>> 8;
-    buf[start + 6] = n & 0xff;
+    putRowHeader(buf, start, n);
     let pos = start + 7;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      let len: number;
-      if (v === null) {
-        buf[pos] = 0xff;
-        buf[pos + 1] = 0xff;
-        buf[pos + 2] = 0xff;
-        buf[pos + 3] = 0xff;
-        pos += 4;
-        continue;
-      } else if (typeof v === 'string') {
-        len = writeUtf8(buf, v, pos + 4);
-      } else {
-        len = v.length;
-        if (len <= 16) for (let k = 0; k < len; k++) buf[pos + 4 + k] = v[k];
-        else buf.set(v, pos + 4);
-      }
-      buf[pos] = len >>> 24;
-      buf[pos + 1] = (len >>> 16) & 0xff;
-      buf[pos + 2] = (len >>> 8) & 0xff;
-      buf[pos + 3] = len & 0xff;
-      pos += 4 + len;
-    }
-    const total = pos - start - 1;
-    buf[start + 1] = total >>> 24;
-    buf[start + 2] = (total >>> 16) & 0xff;
-    buf[start + 3] = (total >>> 8) & 0xff;
-    buf[start + 4] = total & 0xff;
+    for (let i = 0; i < n; i++) pos = putField(buf, pos, values[i]!);
+    putLength(buf, start + 1, pos - start - 1);
     this.pos = pos;
   }
 
@@ -412,60 +416,23 @@ export class BackendWriter extends BufferWriter {
       if (this.buf.length - this.pos < max) this.grow(max);
       const buf = this.buf;
       const start = this.pos;
-      buf[start] = 0x44; // 'D'
-      buf[start + 5] = n >>> 8;
-      buf[start + 6] = n & 0xff;
+      putRowHeader(buf, start, n);
       let pos = start + 7;
       for (let c = 0; c < n; c++) {
+        const kind = kinds[c];
         const v = columns[c]![r];
-        if (v === null || v === undefined) {
-          buf[pos] = 0xff;
-          buf[pos + 1] = 0xff;
-          buf[pos + 2] = 0xff;
-          buf[pos + 3] = 0xff;
-          pos += 4;
+        if (v === null || v === undefined || kind === ValueKind.Text || kind === ValueKind.Encoded) {
+          pos = putField(buf, pos, v === null || v === undefined ? null : scratch[c]!);
           continue;
         }
-        let len: number;
-        const kind = kinds[c];
-        if (kind === ValueKind.Int) {
-          len = writeIntDigits(buf, v as number, pos + 4);
-        } else if (kind === ValueKind.Float8 && (len = writeShortFloat8(buf, v as number, pos + 4)) >= 0) {
-          // written in place
-        } else if (kind === ValueKind.Float8) {
-          len = writeUtf8(buf, (encoders[c]! as (x: number) => string)(v as number), pos + 4);
-        } else {
-          const e = scratch[c]!;
-          if (typeof e === 'string') len = writeUtf8(buf, e, pos + 4);
-          else {
-            len = e.length;
-            buf.set(e, pos + 4);
-          }
-        }
-        buf[pos] = len >>> 24;
-        buf[pos + 1] = (len >>> 16) & 0xff;
-        buf[pos + 2] = (len >>> 8) & 0xff;
-        buf[pos + 3] = len & 0xff;
+        let len = kind === ValueKind.Int ? writeIntDigits(buf, v as number, pos + 4) : writeShortFloat8(buf, v as number, pos + 4);
+        if (len < 0) len = writeUtf8(buf, (encoders[c]! as (x: number) => string)(v as number), pos + 4);
+        putLength(buf, pos, len);
         pos += 4 + len;
       }
-      const total = pos - start - 1;
-      buf[start + 1] = total >>> 24;
-      buf[start + 2] = (total >>> 16) & 0xff;
-      buf[start + 3] = (total >>> 8) & 0xff;
-      buf[start + 4] = total & 0xff;
+      putLength(buf, start + 1, pos - start - 1);
       this.pos = pos;
     }
-  }
-
-  /**
-   * Text form of an integer that fits a double exactly (int2, int4, oid), written as ASCII digits
-   * straight into the buffer: the result hot path, with no string per value.
-   */
-  intTextValue(v: number): void {
-    if (this.buf.length - this.pos < 4 + 17) this.grow(4 + 17);
-    const len = writeIntDigits(this.buf, v, this.pos + 4);
-    this.buf.writeInt32BE(len, this.pos);
-    this.pos += 4 + len;
   }
 
   bytesValue(b: Uint8Array): void {
