@@ -1,4 +1,5 @@
 import { lex, replaceRanges, type Replacement, type Token } from '../parser/index.ts';
+import { NONZERO_MACRO } from '../connectors/duckdb/index.ts';
 import { OID } from '../pgtypes/oids.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 
@@ -32,6 +33,66 @@ const PARAM_CASTS: Record<number, string> = {
 };
 
 const isPunct = (t: Token | undefined, p: string): boolean => t !== undefined && (t.kind === 'punct' || t.kind === 'op') && t.text === p;
+
+/** Index just past the bracket group opening at `i` ('(' or '['), or -1 when unbalanced. */
+function closeOf(tokens: readonly Token[], i: number): number {
+  let depth = 0;
+  for (let k = i; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (isPunct(t, '(') || isPunct(t, '[')) depth++;
+    else if (isPunct(t, ')') || isPunct(t, ']')) {
+      if (--depth === 0) return k + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Index just past the right operand of a `/` or `%` starting at token `i`, following PostgreSQL's
+ * precedence (unary minus, `::` casts, subscripts and `^` bind tighter than `/`), or -1 when the operand
+ * is not one of the forms recognised here (the division is then left as it is).
+ */
+function operandEnd(tokens: readonly Token[], i: number): number {
+  while (isPunct(tokens[i], '-') || isPunct(tokens[i], '+')) i++;
+  const t = tokens[i];
+  if (t === undefined) return -1;
+  if (isPunct(t, '(')) i = closeOf(tokens, i);
+  else if (t.kind === 'number' || t.kind === 'string' || t.kind === 'param') i++;
+  else if (t.kind === 'ident' && !t.quoted && t.value === 'case') {
+    let depth = 0;
+    for (; i < tokens.length; i++) {
+      if (isWord(tokens[i], 'case')) depth++;
+      else if (isWord(tokens[i], 'end') && --depth === 0) break;
+    }
+    i = i < tokens.length ? i + 1 : -1;
+  } else if (t.kind === 'ident') {
+    i++;
+    while (isPunct(tokens[i], '.') && tokens[i + 1]?.kind === 'ident') i += 2;
+    if (isPunct(tokens[i], '(')) {
+      i = closeOf(tokens, i);
+      // window and aggregate modifiers belong to the call
+      while (i > 0 && (isWord(tokens[i], 'over') || isWord(tokens[i], 'filter')) ) {
+        if (isWord(tokens[i], 'over') && tokens[i + 1]?.kind === 'ident' && !isPunct(tokens[i + 1], '(')) i += 2;
+        else if (isPunct(tokens[i + 1], '(')) i = closeOf(tokens, i + 1);
+        else return -1;
+      }
+    } else if (tokens[i]?.kind === 'string') i++; // typed literal: interval '1 day'
+  } else return -1;
+  if (i < 0) return -1;
+  for (;;) {
+    if (isPunct(tokens[i], '[')) i = closeOf(tokens, i);
+    else if (isPunct(tokens[i], '::')) {
+      i++;
+      while (tokens[i]?.kind === 'ident') i++;
+      if (isPunct(tokens[i], '(')) i = closeOf(tokens, i);
+      while (isPunct(tokens[i], '[') && isPunct(tokens[i + 1], ']')) i += 2;
+    } else if (isPunct(tokens[i], '^')) {
+      i = operandEnd(tokens, i + 1);
+    } else break;
+    if (i < 0) return -1;
+  }
+  return i;
+}
 const isWord = (t: Token | undefined, w: string): boolean => t !== undefined && t.kind === 'ident' && !t.quoted && t.value === w;
 
 /** '\xDEADBEEF' (PostgreSQL's hex bytea input) as DuckDB's blob literal '\xDE\xAD\xBE\xEF'. */
@@ -70,6 +131,18 @@ export function toDuckDB(sql: string, declaredParamTypes: readonly number[] = []
   const replacements: Replacement[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    // Division by zero raises 22012 in PostgreSQL; DuckDB answers NULL or infinity. The divisor goes
+    // through a macro that raises the same error (the connector defines it).
+    if (isPunct(t, '/') || isPunct(t, '%')) {
+      const end = operandEnd(tokens, i + 1);
+      if (end > i + 1) {
+        const first = tokens[i + 1]!;
+        const last = tokens[end - 1]!;
+        replacements.push({ start: first.start, end: first.start, text: `${NONZERO_MACRO}(` });
+        replacements.push({ start: last.end, end: last.end, text: ')' });
+      }
+      continue;
+    }
     // A parameter whose type the client declared in Parse has that type (PostgreSQL), unless cast explicitly.
     if (t.kind === 'param') {
       const n = Number(t.value) - 1;

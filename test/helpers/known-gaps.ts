@@ -7,9 +7,6 @@ import { targetKind } from './target.ts';
  * shown as passing, so the list is easy to prune from a test run.
  */
 export const TOLLGATE_GAPS: Readonly<Record<string, string>> = {
-  // DuckDB answers 1/0 with Infinity (and 1//0 with NULL); PostgreSQL raises 22012.
-  'division by zero → 22012': 'gateway does not raise 22012 for 1/0 yet',
-  error_division_by_zero_22012: 'gateway does not raise 22012 for 1/0 yet',
 };
 
 /** The TODO reason for this test when the target is tollgate, else undefined (run normally). */

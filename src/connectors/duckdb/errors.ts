@@ -178,6 +178,7 @@ export function codeFor(errorClass: string | undefined, message: string): ErrorC
     case 'divide by zero':
       return 'DIVISION_BY_ZERO';
     case 'invalid input':
+      if (message === 'division by zero') return 'DIVISION_BY_ZERO'; // raised by the tollgate_nonzero macro
       if (/configuration has been locked/.test(message)) return 'CANT_CHANGE_RUNTIME_PARAM';
       if (/^Values were not provided for the following prepared statement parameters/.test(message)) {
         return 'INVALID_PARAMETER_VALUE';

@@ -7,3 +7,4 @@ export type { DuckDBConnectorOptions, DuckDBTableConfig } from './options.ts';
 export { pgTypeOf, numericTypmod, type PgTypeInfo } from './types.ts';
 export { mapDuckDBError, parseDuckDBMessage, type ParsedDuckDBError } from './errors.ts';
 export { quoteIdent, quoteLiteral } from './sql.ts';
+export { NONZERO_MACRO } from './setup.ts';

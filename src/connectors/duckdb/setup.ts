@@ -35,6 +35,10 @@ function listLiteral(items: readonly string[]): string {
 }
 
 /** The statements that close the instance to everything but the lake files. Order matters. */
+/** The macro the DuckDB dialect wraps divisors in, and the message it raises (mapped to 22012). */
+export const NONZERO_MACRO = 'tollgate_nonzero';
+export const DIVISION_BY_ZERO_MESSAGE = 'division by zero';
+
 export function lockdownSql(tables: readonly ResolvedTable[]): string[] {
   const dirs = [...new Set(tables.flatMap((t) => (t.allowedDirectory === undefined ? [] : [t.allowedDirectory])))];
   const files = [...new Set(tables.flatMap((t) => (t.allowedPath === undefined ? [] : [t.allowedPath])))];
@@ -96,6 +100,9 @@ export async function createEngine(opts: ValidatedOptions, logger: Logger): Prom
       }
       logger.debug({ table: `${t.schema}.${t.name}`, path: t.absolutePath }, 'duckdb view created');
     }
+    // PostgreSQL raises 22012 on division by zero; DuckDB answers NULL or infinity. The dialect wraps
+    // every divisor in this macro (see planner/duckdb-dialect.ts), which raises the error instead.
+    await admin.run(`CREATE OR REPLACE MACRO ${NONZERO_MACRO}(x) AS CASE WHEN x = 0 THEN error('${DIVISION_BY_ZERO_MESSAGE}') ELSE x END`);
     for (const sql of lockdownSql(opts.tables)) await admin.run(sql);
     return { instance, admin };
   } catch (e) {
