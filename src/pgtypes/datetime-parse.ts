@@ -509,18 +509,23 @@ function timestampSpecial(p: Parsed, ctx: DateInputContext, withZone: boolean, t
   }
 }
 
-/** timestamp text input -> microseconds since 1970 (wall clock; an explicit zone is ignored, as in PostgreSQL). */
-export function parseTimestamp(input: string, ctx: DateInputContext): bigint {
-  let p: Parsed;
+/** The fields of a timestamp literal, validated unless it is a special value ('now', 'infinity', ...). */
+function parseTimestampFields(input: string, ctx: DateInputContext, typeName: string): Parsed {
   try {
-    p = parseFields(input, ctx.order);
+    const p = parseFields(input, ctx.order);
     if (p.special === undefined) {
       validateDate(p);
       validateTime(p);
     }
+    return p;
   } catch (e) {
-    rethrow(e, 'timestamp', input);
+    rethrow(e, typeName, input);
   }
+}
+
+/** timestamp text input -> microseconds since 1970 (wall clock; an explicit zone is ignored, as in PostgreSQL). */
+export function parseTimestamp(input: string, ctx: DateInputContext): bigint {
+  const p = parseTimestampFields(input, ctx, 'timestamp');
   if (p.special !== undefined) return timestampSpecial(p, ctx, false, 'timestamp', input);
   const v = localMicros(p);
   if (v < MIN_TIMESTAMP_1970 || v >= END_TIMESTAMP_1970) throw datetimeOutOfRange(`timestamp out of range: "${input}"`);
@@ -529,16 +534,7 @@ export function parseTimestamp(input: string, ctx: DateInputContext): bigint {
 
 /** timestamptz text input -> microseconds since 1970 UTC; without a zone the session zone applies. */
 export function parseTimestamptz(input: string, ctx: DateInputContext): bigint {
-  let p: Parsed;
-  try {
-    p = parseFields(input, ctx.order);
-    if (p.special === undefined) {
-      validateDate(p);
-      validateTime(p);
-    }
-  } catch (e) {
-    rethrow(e, 'timestamp with time zone', input);
-  }
+  const p = parseTimestampFields(input, ctx, 'timestamp with time zone');
   if (p.special !== undefined) return timestampSpecial(p, ctx, true, 'timestamp with time zone', input);
   const local = localMicros(p);
   let offset = p.offset;

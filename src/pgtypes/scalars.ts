@@ -45,21 +45,29 @@ export function parseBool(s: string): boolean {
   throw invalidSyntax('boolean', s);
 }
 
+/** Skips leading C whitespace and an optional sign; where the digits of an integer literal start. */
+function signedStart(s: string): { negative: boolean; start: number } {
+  let i = 0;
+  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
+  const c0 = s.charCodeAt(i);
+  if (c0 === 45) return { negative: true, start: i + 1 };
+  return { negative: false, start: c0 === 43 ? i + 1 : i };
+}
+
+/** Only trailing C whitespace may follow the digits of an integer literal. */
+function expectEnd(s: string, i: number, typeName: string): void {
+  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
+  if (i !== s.length) throw invalidSyntax(typeName, s);
+}
+
 /**
  * Shared integer scanner: optional whitespace, sign, at least one digit, optional whitespace. Overflow is
  * reported as soon as the digits exceed the limit (PostgreSQL does the same, even when junk follows).
  */
 function parseSmallInt(s: string, min: number, max: number, typeName: string): number {
   const n = s.length;
-  let i = 0;
-  while (i < n && isCSpace(s.charCodeAt(i))) i++;
-  let neg = false;
-  const c0 = s.charCodeAt(i);
-  if (c0 === 45) {
-    neg = true;
-    i++;
-  } else if (c0 === 43) i++;
-  const start = i;
+  const { negative: neg, start } = signedStart(s);
+  let i = start;
   let v = 0;
   const limit = neg ? -min : max;
   while (i < n) {
@@ -70,8 +78,7 @@ function parseSmallInt(s: string, min: number, max: number, typeName: string): n
     i++;
   }
   if (i === start) throw invalidSyntax(typeName, s);
-  while (i < n && isCSpace(s.charCodeAt(i))) i++;
-  if (i !== n) throw invalidSyntax(typeName, s);
+  expectEnd(s, i, typeName);
   return neg ? -v : v;
 }
 
@@ -87,15 +94,8 @@ const INT8_MAX = 9223372036854775807n;
 
 export function parseInt8(s: string): bigint {
   const n = s.length;
-  let i = 0;
-  while (i < n && isCSpace(s.charCodeAt(i))) i++;
-  let neg = false;
-  const c0 = s.charCodeAt(i);
-  if (c0 === 45) {
-    neg = true;
-    i++;
-  } else if (c0 === 43) i++;
-  const start = i;
+  const { negative: neg, start } = signedStart(s);
+  let i = start;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c < 48 || c > 57) break;
@@ -114,23 +114,15 @@ export function parseInt8(s: string): bigint {
     v = BigInt(s.slice(lead, digitsEnd));
     if (v > (neg ? INT8_MAX + 1n : INT8_MAX)) throw valueOutOfRange(s, 'bigint');
   }
-  while (i < n && isCSpace(s.charCodeAt(i))) i++;
-  if (i !== n) throw invalidSyntax('bigint', s);
+  expectEnd(s, i, 'bigint');
   return neg ? -v : v;
 }
 
 /** oidin: strtoul semantics; negative inputs wrap (-1 is 4294967295), as PostgreSQL accepts them. */
 export function parseOid(s: string): number {
   const n = s.length;
-  let i = 0;
-  while (i < n && isCSpace(s.charCodeAt(i))) i++;
-  let neg = false;
-  const c0 = s.charCodeAt(i);
-  if (c0 === 45) {
-    neg = true;
-    i++;
-  } else if (c0 === 43) i++;
-  const start = i;
+  const { negative: neg, start } = signedStart(s);
+  let i = start;
   let v = 0;
   while (i < n) {
     const c = s.charCodeAt(i);
@@ -141,7 +133,6 @@ export function parseOid(s: string): number {
   if (i === start) throw invalidSyntax('oid', s);
   // strtoul saturates; anything beyond 2^32-1 (or below -2^31 for negative input) is out of range
   if (neg ? v > 2147483648 : v > 4294967295) throw valueOutOfRange(s, 'oid');
-  while (i < n && isCSpace(s.charCodeAt(i))) i++;
-  if (i !== n) throw invalidSyntax('oid', s);
+  expectEnd(s, i, 'oid');
   return neg && v !== 0 ? 4294967296 - v : v;
 }
