@@ -1,6 +1,7 @@
 /**
- * The demo tables as the rest of tollgate sees them: names, paths, comments and (for tests and docs)
- * the DuckDB/PostgreSQL column types. Docs and examples depend on these names; do not rename.
+ * The demo tables the generator writes: names, paths, column order and (for tests and docs) the DuckDB
+ * column types. Docs and examples depend on these names; do not rename. Their descriptions live in the
+ * data catalog, config/demo.yaml, which is what BI tools show.
  */
 
 export interface DemoTable {
@@ -10,9 +11,8 @@ export interface DemoTable {
   readonly path: string;
   /** Hive partition column (a 'YYYY-MM' string taken from the directory name), when partitioned. */
   readonly partitionColumn?: string;
-  readonly comment: string;
-  /** column -> comment, in table order (the partition column last, as DuckDB's hive_partitioning returns it). */
-  readonly columns: Readonly<Record<string, string>>;
+  /** Column names in table order (the partition column last, as DuckDB's hive_partitioning returns it). */
+  readonly columns: readonly string[];
 }
 
 export const DEMO_TABLES: ReadonlyArray<DemoTable> = [
@@ -20,58 +20,21 @@ export const DEMO_TABLES: ReadonlyArray<DemoTable> = [
     schema: 'lake',
     name: 'hotels',
     path: 'lake/hotels/hotels.parquet',
-    comment: 'Hotels listed on the platform (demo data: real cities, fictional hotels and chains).',
-    columns: {
-      hotel_id: 'Hotel identifier; hotels of one city have consecutive ids, most popular first.',
-      name: 'Display name of the hotel (fictional).',
-      city: 'City where the hotel is located.',
-      country: 'Country where the hotel is located.',
-      star_rating: 'Official star rating, 1 to 5.',
-      chain: 'Hotel chain (brand) the hotel belongs to; NULL for independent hotels.',
-    },
+    columns: ['hotel_id', 'name', 'city', 'country', 'star_rating', 'chain'],
   },
   {
     schema: 'lake',
     name: 'bookings',
     path: 'lake/bookings/*/*.parquet',
     partitionColumn: 'booking_month',
-    comment: 'One row per hotel booking, partitioned by the month it was made (booking_month).',
-    columns: {
-      booking_id: 'Booking identifier, increasing with booked_at.',
-      hotel_id: 'Booked hotel (lake.hotels.hotel_id).',
-      user_id: 'User who made the booking; the same user ids appear in lake.searches.',
-      booked_at: 'When the booking was made (UTC).',
-      checkin_date: 'First night of the stay.',
-      nights: 'Number of nights of the stay.',
-      rooms: 'Number of rooms booked.',
-      price_usd: 'Price of the whole stay (all nights and rooms) in US dollars.',
-      currency: 'ISO 4217 code of the currency the user paid in.',
-      channel: 'Marketing channel that brought the booking: direct, organic_search, paid_search, metasearch, email or affiliate.',
-      device: 'Device used to book: desktop, mobile_web, mobile_app or tablet.',
-      user_country: 'Country where the user lives.',
-      status: "Current status of the booking: 'confirmed' or 'cancelled'.",
-      booking_month: "Month of booked_at as 'YYYY-MM' (partition column).",
-    },
+    columns: ['booking_id', 'hotel_id', 'user_id', 'booked_at', 'checkin_date', 'nights', 'rooms', 'price_usd', 'currency', 'channel', 'device', 'user_country', 'status', 'booking_month'],
   },
   {
     schema: 'lake',
     name: 'searches',
     path: 'lake/searches/*/*.parquet',
     partitionColumn: 'search_month',
-    comment: 'One row per hotel search made on the site or app, partitioned by the month of the search (search_month).',
-    columns: {
-      search_id: 'Search identifier, increasing with searched_at.',
-      user_id: 'User who searched; the same user ids appear in lake.bookings.',
-      searched_at: 'When the search was made (UTC).',
-      destination_city: 'City searched for (matches lake.hotels.city).',
-      checkin_date: 'Requested check-in date.',
-      nights: 'Requested number of nights.',
-      adults: 'Number of adult guests.',
-      results_shown: 'Number of available hotels shown; 0 when nothing was available.',
-      clicked_hotel_id: 'Hotel the user clicked on (lake.hotels.hotel_id); NULL when the user clicked nothing.',
-      latency_ms: 'Time the search took to answer, in milliseconds.',
-      search_month: "Month of searched_at as 'YYYY-MM' (partition column).",
-    },
+    columns: ['search_id', 'user_id', 'searched_at', 'destination_city', 'checkin_date', 'nights', 'adults', 'results_shown', 'clicked_hotel_id', 'latency_ms', 'search_month'],
   },
 ];
 
