@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
@@ -6,6 +6,7 @@ import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { GatewayBackend } from './backend.ts';
 import { BackendWriter, errorFields } from './backend-messages.ts';
+import { tlsServerEndPointHash } from './scram.ts';
 import { WireSession, type Transport } from './session.ts';
 
 /** Bytes a session may have queued on its socket before it waits for the client to read. */
@@ -27,6 +28,7 @@ export class PgServer {
   private readonly sessions = new Set<WireSession>();
   private readonly byProcessId = new Map<number, WireSession>();
   private readonly secureContext: tls.SecureContext | undefined;
+  private readonly tlsServerEndPoint: Buffer | undefined;
   private readonly mockAuthSecret = randomBytes(32);
   private nextProcessId = 1000 + Math.floor(Math.random() * 10000);
   private closing = false;
@@ -34,7 +36,10 @@ export class PgServer {
   constructor(private readonly opts: PgServerOptions) {
     if (opts.tls) {
       try {
-        this.secureContext = tls.createSecureContext({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) });
+        const cert = readFileSync(opts.tls.cert);
+        this.secureContext = tls.createSecureContext({ cert, key: readFileSync(opts.tls.key) });
+        // null for certificate kinds without a defined hash (Ed25519): then -PLUS is not offered.
+        this.tlsServerEndPoint = tlsServerEndPointHash(new X509Certificate(cert).raw) ?? undefined;
       } catch (e) {
         throw new GatewayError('CONFIG_INVALID', `cannot load the TLS certificate or key: ${(e as Error).message}`, { cause: e });
       }
@@ -113,6 +118,7 @@ export class PgServer {
           const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context });
           secure.once('secure', () => {
             (transport as { tls: boolean }).tls = true;
+            if (this.tlsServerEndPoint) transport.tlsServerEndPoint = this.tlsServerEndPoint;
             resolve();
           });
           secure.once('error', (err) => {

@@ -41,6 +41,8 @@ export interface Transport {
   write(data: Buffer): Promise<void>;
   /** Upgrades to TLS after 'S' was sent; undefined when no certificate is configured. */
   startTls?: () => Promise<void>;
+  /** RFC 5929 tls-server-end-point data of the server certificate, once TLS is up (SCRAM-SHA-256-PLUS). */
+  tlsServerEndPoint?: Uint8Array;
   /** Pauses / resumes reading from the peer. */
   pause(): void;
   resume(): void;
@@ -306,8 +308,14 @@ export class WireSession {
       this.out.authenticationCleartextPassword();
       return;
     }
-    this.scram = new ScramExchange(creds?.scramVerifier ?? null, { user, mockSecret: this.opts.mockAuthSecret });
-    this.out.authenticationSASL(['SCRAM-SHA-256']);
+    // Over TLS, SCRAM-SHA-256-PLUS binds the authentication to this connection's certificate.
+    const endPoint = this.transport.tls ? this.transport.tlsServerEndPoint : undefined;
+    this.scram = new ScramExchange(creds?.scramVerifier ?? null, {
+      user,
+      mockSecret: this.opts.mockAuthSecret,
+      ...(endPoint && { tlsServerEndPoint: endPoint }),
+    });
+    this.out.authenticationSASL(this.scram.mechanisms);
   }
 
   private async onAuthResponse(body: Buffer): Promise<void> {
@@ -327,10 +335,10 @@ export class WireSession {
     if (!scram) throw new GatewayError('PROTOCOL_VIOLATION', 'unexpected password message');
     if (!scram.started) {
       const first = decodeSASLInitialResponse(body);
-      if (first.mechanism !== 'SCRAM-SHA-256')
+      if (!scram.mechanisms.includes(first.mechanism))
         throw new GatewayError('PROTOCOL_VIOLATION', 'client selected an invalid SASL authentication mechanism');
       if (first.data === null) throw new GatewayError('PROTOCOL_VIOLATION', 'malformed SASL message');
-      this.out.authenticationSASLContinue(scram.clientFirst(first.data));
+      this.out.authenticationSASLContinue(scram.clientFirst(first.data, first.mechanism));
       return;
     }
     const result = scram.clientFinal(decodeSASLResponse(body).data);

@@ -127,6 +127,15 @@ describe('tollgate serve: TLS', () => {
     const info = await runOk('psql', ['-X', '-c', '\\conninfo'], { env });
     assert.match(info.stdout, /SSL connection/);
   });
+
+  it('binds SCRAM to the TLS channel (SCRAM-SHA-256-PLUS) when the client requires it', async () => {
+    const env = { ...gw.libpqEnv('alice'), PGSSLMODE: 'require', PGCHANNELBINDING: 'require' };
+    const r = await runOk('psql', ['-X', '-A', '-t', '-c', 'select 2'], { env });
+    assert.equal(r.stdout.trim(), '2');
+    const wrong = await run('psql', ['-X', '-A', '-t', '-c', 'select 2'], { env: { ...env, PGPASSWORD: 'nope' } });
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /password authentication failed/);
+  });
 });
 
 describe('tollgate serve: hostile input and shutdown', () => {
