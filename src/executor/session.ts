@@ -1,7 +1,7 @@
 import type { ColumnInfo, Connector } from '../connectors/contract.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import { classifyCopy, classifySessionStatement, splitStatements } from '../parser/index.ts';
+import { classifyCopy, classifySessionStatement, splitStatements, type CopyToStdout, type SessionCommand } from '../parser/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import type {
   BackendSession,
@@ -33,9 +33,23 @@ export interface GatewaySessionOptions {
   logger: Logger;
 }
 
+/** How a statement is answered, decided once per statement text. */
+type Plan =
+  | { readonly kind: 'session'; readonly command: SessionCommand }
+  | { readonly kind: 'copy'; readonly copy: CopyToStdout }
+  | { readonly kind: 'query' };
+
+function planOf(sql: string): Plan {
+  const command = classifySessionStatement(sql);
+  if (command) return { kind: 'session', command };
+  const copy = classifyCopy(sql);
+  if (copy) return { kind: 'copy', copy };
+  return { kind: 'query' };
+}
+
 /** What Parse learned about a statement, kept for Bind/Execute. */
 interface Prepared extends PreparedStatement {
-  readonly kind: 'session' | 'query';
+  readonly plan: Plan;
   /** SQL sent to the engine (session functions substituted). */
   readonly engineSql?: string;
   /** Parameter types the client declared in Parse (0 = not declared). */
@@ -115,12 +129,10 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   async prepare(sql: string, paramTypes: readonly number[]): Promise<Prepared> {
-    // COPY TO STDOUT describes as NoData, as in PostgreSQL; it is checked here, run at Execute.
-    if (classifyCopy(sql)) return { kind: 'session', paramTypes: [], columns: null };
-    const cmd = classifySessionStatement(sql);
-    if (cmd) {
-      return { kind: 'session', paramTypes: [], columns: sessionCommandColumns(cmd, this) };
-    }
+    const plan = planOf(sql);
+    // COPY TO STDOUT describes as NoData, as in PostgreSQL; it runs at Execute.
+    if (plan.kind === 'copy') return { plan, paramTypes: [], columns: null };
+    if (plan.kind === 'session') return { plan, paramTypes: [], columns: sessionCommandColumns(plan.command, this) };
     const engineSql = toDuckDB(substituteSessionFunctions(sql, this), paramTypes);
     const described = await this.opts.engine.describe({ sql: engineSql, params: [], paramTypes });
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
@@ -129,7 +141,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     // The scale of a numeric result computed from a numeric parameter depends on the value bound later,
     // so, as PostgreSQL does, no typmod is promised (clients such as pgjdbc round to a promised scale).
     if (dependsOnValues(paramTypes)) columns = columns.map((c) => (c.typeOid === OID.numeric ? { ...c, typeModifier: -1 } : c));
-    return { kind: 'query', engineSql, declaredTypes: [...paramTypes], paramTypes: params, columns };
+    return { plan, engineSql, declaredTypes: [...paramTypes], paramTypes: params, columns };
   }
 
   async execute(
@@ -140,14 +152,14 @@ export class GatewaySession implements BackendSession, SessionContext {
   ): Promise<StatementExecution> {
     this.eventSink = opts.events;
     const p = prepared as Prepared | null;
-    const cmd = p?.kind === 'query' ? null : classifySessionStatement(sql);
-    if (this.status === 'E' && !(cmd && (cmd.kind === 'commit' || cmd.kind === 'rollback' || cmd.kind === 'rollback-to-savepoint')))
+    const plan = p?.plan ?? planOf(sql);
+    const command = plan.kind === 'session' ? plan.command : null;
+    if (this.status === 'E' && !(command && (command.kind === 'commit' || command.kind === 'rollback' || command.kind === 'rollback-to-savepoint')))
       throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
-    if (cmd) return runSessionCommand(cmd, this, opts.events, opts.signal);
-    const copy = p?.kind === 'query' ? null : classifyCopy(sql);
-    if (copy) {
-      const { stream, columns } = await this.openQuery(copy.query, null, [], opts.signal);
-      return { ...streamExecution(stream, columns, () => {}), copyOut: copy.options, commandTag: (n) => `COPY ${n}` };
+    if (command) return runSessionCommand(command, this, opts.events, opts.signal);
+    if (plan.kind === 'copy') {
+      const { stream, columns } = await this.openQuery(plan.copy.query, null, [], opts.signal);
+      return { ...streamExecution(stream, columns, () => {}), copyOut: plan.copy.options, commandTag: (n) => `COPY ${n}` };
     }
     const started = Date.now();
     const { stream, columns } = await this.openQuery(sql, p, params, opts.signal);
