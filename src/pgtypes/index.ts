@@ -13,6 +13,7 @@ export {
   isArrayOid,
   allTypes,
   displayName,
+  formatType,
   type TypeInfo,
   type TypeCategory,
 } from './typeinfo.ts';

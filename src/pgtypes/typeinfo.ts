@@ -113,3 +113,33 @@ const DISPLAY_NAMES: Record<number, string> = {
   [OID.timestamp]: 'timestamp without time zone',
   [OID.timestamptz]: 'timestamp with time zone',
 };
+
+/**
+ * The type as PostgreSQL's format_type(oid, typmod) prints it: numeric(10,2), character varying(20),
+ * timestamp(3) without time zone, integer[]. Used for DDL and for information_schema-style answers.
+ */
+export function formatType(oid: number, typmod: number): string {
+  const elem = elementOid(oid);
+  if (elem !== 0) return `${formatType(elem, typmod)}[]`;
+  const base = displayName(oid);
+  if (typmod < 0) return base;
+  switch (oid) {
+    case OID.numeric: {
+      const t = typmod - 4;
+      return `numeric(${(t >> 16) & 0xffff},${t & 0xffff})`;
+    }
+    case OID.varchar:
+    case OID.bpchar:
+      return `${base}(${typmod - 4})`;
+    case OID.timestamp:
+    case OID.timestamptz:
+    case OID.time:
+    case OID.timetz: {
+      // 'timestamp without time zone' with precision 3 is 'timestamp(3) without time zone'
+      const space = base.indexOf(' ');
+      return `${base.slice(0, space)}(${typmod})${base.slice(space)}`;
+    }
+    default:
+      return base;
+  }
+}

@@ -111,7 +111,8 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Ta
     const roles = DEMO_USERS.map((u) => `create role ${u} login password '${u}';`).join('\n');
     await runOk(join(PG_BIN, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres'], {
       ...asUser,
-      input: `${roles}\ncreate database ${DATABASE};\n`,
+      // admin owns the database, as tollgate's admin would own its metadata store (tests create schemas).
+      input: `${roles}\ncreate database ${DATABASE} owner admin;\n`,
     });
 
     return makeTarget({

@@ -1,0 +1,2 @@
+/** catalog/: which tables tollgate serves, and the shadow catalog that answers BI tools' metadata queries. */
+export { shadowCatalogDdl } from './shadow-ddl.ts';
