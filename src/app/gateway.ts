@@ -5,7 +5,9 @@ import { DuckDBConnector } from '../connectors/duckdb/index.ts';
 import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
+import { ShadowCatalog } from '../catalog/index.ts';
 import { Executor } from '../executor/index.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../metastore/index.ts';
 import { buildUserDirectory } from '../executor/index.ts';
 import { build as buildHttp } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -24,6 +26,33 @@ export interface RunningGateway {
   readonly httpAddress: AddressInfo;
   /** Graceful stop: no new connections, running statements get the grace period, then everything closes. */
   stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded PostgreSQL and fills the shadow catalog with every served table. Without it,
+ * catalog statements cannot be answered; the gateway still serves queries and says why in the log.
+ */
+async function startShadowCatalog(config: Config, connectors: Connector[], logger: Logger): Promise<{ catalog: ShadowCatalog; stop: () => Promise<void> } | null> {
+  let metastore: EmbeddedPostgres;
+  try {
+    metastore = await startEmbeddedPostgres({ dataDir: config.dataDir, logger: logger.child({ component: 'metastore' }) });
+  } catch (err) {
+    logger.error({ err }, 'the embedded PostgreSQL did not start: catalog statements (pg_catalog, information_schema) will fail');
+    return null;
+  }
+  const catalog = new ShadowCatalog(
+    { host: metastore.socketDir, port: metastore.port, user: metastore.user, database: metastore.database },
+    logger.child({ component: 'catalog' }),
+  );
+  const tables = (await Promise.all(connectors.map((c) => c.listTables()))).flat();
+  await catalog.refresh(tables);
+  return {
+    catalog,
+    stop: async () => {
+      await catalog.close().catch(() => {});
+      await metastore.stop();
+    },
+  };
 }
 
 /** Turns a listen failure into a message that names the port and what to do. */
@@ -69,6 +98,7 @@ async function createConnectors(config: Config, logger: Logger): Promise<Connect
 export async function startGateway(config: Config, logger: Logger, opts: { onDemoProgress?: (p: DemoProgress) => void } = {}): Promise<RunningGateway> {
   let ready = false;
   let connectors: Connector[] = [];
+  let metastoreStop: (() => Promise<void>) | null = null;
   const users = buildUserDirectory(config);
   const http: FastifyInstance = await buildHttp({
     logger,
@@ -102,7 +132,9 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     connectors = await createConnectors(config, logger);
     const engine = connectors[0];
     if (!engine) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
-    const executor = new Executor({ config, users, engine, logger });
+    const catalogParts = await startShadowCatalog(config, connectors, logger);
+    metastoreStop = catalogParts?.stop ?? null;
+    const executor = new Executor({ config, users, engine, logger, ...(catalogParts && { catalog: catalogParts.catalog }) });
     const pg = new PgServer({
       backend: executor,
       logger: logger.child({ component: 'wire' }),
@@ -120,11 +152,13 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
         await pg.close(config.server.shutdownGraceMs);
         await http.close();
         for (const c of connectors) await c.close().catch((err: unknown) => logger.warn({ err, engine: c.name }, 'closing engine failed'));
+        await metastoreStop?.();
       },
     };
   } catch (e) {
     await http.close();
     for (const c of connectors) await c.close().catch(() => {});
+    await metastoreStop?.();
     throw e;
   }
 }

@@ -8,6 +8,11 @@ export interface GatewayErrorOptions {
   /** 1-based character position in the statement text (PostgreSQL's POSITION). */
   position?: number;
   cause?: unknown;
+  /**
+   * The SQLSTATE of an error relayed from a PostgreSQL server (the shadow catalog, a PostgreSQL engine),
+   * which is already PostgreSQL's own; every other error takes its SQLSTATE from the code table.
+   */
+  relayedSqlstate?: string;
 }
 
 /** The one error type of tollgate: a code from ERROR_CODES, its SQLSTATE and kind, and a human message. */
@@ -25,7 +30,7 @@ export class GatewayError extends Error {
     const spec = ERROR_CODES[code];
     this.name = 'GatewayError';
     this.code = code;
-    this.sqlstate = spec.sqlstate;
+    this.sqlstate = options.relayedSqlstate && /^[0-9A-Z]{5}$/.test(options.relayedSqlstate) ? options.relayedSqlstate : spec.sqlstate;
     this.kind = spec.kind;
     this.severity = 'severity' in spec ? spec.severity : 'ERROR';
     if (options.detail !== undefined) this.detail = options.detail;

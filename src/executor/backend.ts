@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import type { ShadowCatalog } from '../catalog/index.ts';
 import type { Connector } from '../connectors/contract.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -14,14 +15,18 @@ export interface ExecutorDeps {
   /** The engine that answers queries (routing across engines arrives with the planner). */
   engine: Connector;
   logger: Logger;
+  catalog?: ShadowCatalog;
 }
 
 /** The gateway as the wire sees it: who may log in, and a session per connection. */
 export class Executor implements GatewayBackend {
   private readonly specs: ParameterSpec[] = parameterSpecs(SERVER_VERSION);
   private nextSessionId = 1;
+  private readonly servedTables: ReadonlySet<string>;
 
-  constructor(private readonly deps: ExecutorDeps) {}
+  constructor(private readonly deps: ExecutorDeps) {
+    this.servedTables = new Set(deps.config.engines.flatMap((e) => e.tables.map((t) => `${t.schema}.${t.name}`.toLowerCase())));
+  }
 
   async credentials(user: string): Promise<UserCredentials | undefined> {
     const u = this.deps.users.get(user);
@@ -46,6 +51,8 @@ export class Executor implements GatewayBackend {
       specs: this.specs,
       engine: this.deps.engine,
       logger: this.deps.logger,
+      ...(this.deps.catalog && { catalog: this.deps.catalog }),
+      servedTables: this.servedTables,
     });
   }
 }

@@ -1,7 +1,8 @@
 import type { ColumnInfo, Connector } from '../connectors/contract.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import { classifyCopy, classifySessionStatement, splitStatements, type CopyToStdout, type SessionCommand } from '../parser/index.ts';
+import { catalogReferences, type CatalogSession, type ShadowCatalog } from '../catalog/index.ts';
+import { classifyCopy, classifySessionStatement, lex, splitStatements, type CopyToStdout, type SessionCommand } from '../parser/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import type {
   BackendSession,
@@ -14,7 +15,7 @@ import type {
 } from '../wire/backend.ts';
 import { dependsOnValues, toDuckDB } from '../planner/index.ts';
 import { OID } from '../pgtypes/oids.ts';
-import { streamExecution } from './executions.ts';
+import { batchesExecution, commandExecution, streamExecution } from './executions.ts';
 import { pgColumnNames } from './column-names.ts';
 import { substituteSessionFunctions } from './local-functions.ts';
 import { Cursors } from './cursors.ts';
@@ -31,20 +32,52 @@ export interface GatewaySessionOptions {
   specs: ParameterSpec[];
   engine: Connector;
   logger: Logger;
+  /** Answers catalog statements; without it they go to the engine. */
+  catalog?: ShadowCatalog;
+  /** 'schema.table' of every served table, lower case. */
+  servedTables: ReadonlySet<string>;
 }
 
 /** How a statement is answered, decided once per statement text. */
 type Plan =
   | { readonly kind: 'session'; readonly command: SessionCommand }
   | { readonly kind: 'copy'; readonly copy: CopyToStdout }
+  | { readonly kind: 'catalog' }
   | { readonly kind: 'query' };
 
-function planOf(sql: string): Plan {
+function planOf(sql: string, servedTables: ReadonlySet<string>, hasCatalog: boolean): Plan {
   const command = classifySessionStatement(sql);
   if (command) return { kind: 'session', command };
   const copy = classifyCopy(sql);
   if (copy) return { kind: 'copy', copy };
+  if (hasCatalog && catalogReferences(sql).readsCatalog) {
+    // The shadow tables are empty: a statement that also reads served data would answer wrongly there.
+    if (readsServedTable(sql, servedTables))
+      throw new GatewayError('FEATURE_NOT_SUPPORTED', 'a statement cannot read both the PostgreSQL catalog and served tables', {
+        hint: 'Query the catalog (pg_catalog, information_schema) and the data in separate statements.',
+      });
+    return { kind: 'catalog' };
+  }
   return { kind: 'query' };
+}
+
+/** Whether the statement names a served table as schema.table (served tables are always qualified today). */
+function readsServedTable(sql: string, servedTables: ReadonlySet<string>): boolean {
+  const tokens = lex(sql);
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const a = tokens[i]!;
+    const dot = tokens[i + 1]!;
+    const b = tokens[i + 2]!;
+    if (a.kind === 'ident' && dot.text === '.' && b.kind === 'ident' && servedTables.has(`${a.value}.${b.value}`)) return true;
+  }
+  return false;
+}
+
+/** The number of parameters a statement uses: its highest $n. */
+function parameterCount(sql: string): number {
+  let max = 0;
+  for (const t of lex(sql)) if (t.kind === 'param') max = Math.max(max, Number(t.value));
+  return max;
 }
 
 /** What Parse learned about a statement, kept for Bind/Execute. */
@@ -64,6 +97,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   readonly settings: SessionSettings;
   readonly cursors = new Cursors();
   readonly savepoints: string[] = [];
+  private catalogConnection: Promise<CatalogSession> | null = null;
   private status: TransactionStatus = 'I';
   private eventSink: SessionEvents | null = null;
   readonly log: Logger;
@@ -129,10 +163,17 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   async prepare(sql: string, paramTypes: readonly number[]): Promise<Prepared> {
-    const plan = planOf(sql);
+    const plan = this.plan(sql);
     // COPY TO STDOUT describes as NoData, as in PostgreSQL; it runs at Execute.
     if (plan.kind === 'copy') return { plan, paramTypes: [], columns: null };
     if (plan.kind === 'session') return { plan, paramTypes: [], columns: sessionCommandColumns(plan.command, this) };
+    if (plan.kind === 'catalog') {
+      // Describe by running it with NULL parameters: catalog statements are cheap reads.
+      const count = parameterCount(sql);
+      const described = await (await this.catalogSession()).query(sql, new Array(count).fill(null), paramTypes);
+      const types = Array.from({ length: count }, (_, i) => paramTypes[i] ?? 0);
+      return { plan, paramTypes: types, columns: described.columns.length > 0 ? described.columns : null };
+    }
     const engineSql = toDuckDB(substituteSessionFunctions(sql, this), paramTypes);
     const described = await this.opts.engine.describe({ sql: engineSql, params: [], paramTypes });
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
@@ -152,11 +193,16 @@ export class GatewaySession implements BackendSession, SessionContext {
   ): Promise<StatementExecution> {
     this.eventSink = opts.events;
     const p = prepared as Prepared | null;
-    const plan = p?.plan ?? planOf(sql);
+    const plan = p?.plan ?? this.plan(sql);
     const command = plan.kind === 'session' ? plan.command : null;
     if (this.status === 'E' && !(command && (command.kind === 'commit' || command.kind === 'rollback' || command.kind === 'rollback-to-savepoint')))
       throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
     if (command) return runSessionCommand(command, this, opts.events, opts.signal);
+    if (plan.kind === 'catalog') {
+      const r = await (await this.catalogSession()).query(sql, params, p?.paramTypes ?? params.map(() => 0));
+      if (r.columns.length === 0) return commandExecution(r.command);
+      return batchesExecution(r.columns, r.rowCount > 0 ? [r.batch] : [], (n) => `${r.command} ${n}`);
+    }
     if (plan.kind === 'copy') {
       const { stream, columns } = await this.openQuery(plan.copy.query, null, [], opts.signal);
       return { ...streamExecution(stream, columns, () => {}), copyOut: plan.copy.options, commandTag: (n) => `COPY ${n}` };
@@ -168,6 +214,16 @@ export class GatewaySession implements BackendSession, SessionContext {
       if (error) this.log.info({ ms, rows: rowsSent, err: error }, 'query failed');
       else this.log.debug({ ms, rows: rowsSent }, 'query finished');
     });
+  }
+
+  private plan(sql: string): Plan {
+    return planOf(sql, this.opts.servedTables, this.opts.catalog !== undefined);
+  }
+
+  /** This session's own connection to the shadow catalog, opened on first use. */
+  private async catalogSession(): Promise<CatalogSession> {
+    if (!this.catalogConnection) this.catalogConnection = this.opts.catalog!.session();
+    return this.catalogConnection;
   }
 
   async declareCursor(name: string, query: string, hold: boolean, signal: AbortSignal): Promise<void> {
@@ -190,6 +246,9 @@ export class GatewaySession implements BackendSession, SessionContext {
   async close(): Promise<void> {
     this.eventSink = null;
     await this.cursors.closeAll();
+    const catalog = this.catalogConnection;
+    this.catalogConnection = null;
+    if (catalog) (await catalog.catch(() => null))?.release();
   }
 
   /** `options=-c name=value -c ...` in the startup packet, as libpq sends PGOPTIONS. */

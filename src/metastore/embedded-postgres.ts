@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -117,11 +118,35 @@ function startWatchdog(user: string | null, pgCtl: string, pgdata: string): { ca
   };
 }
 
+/**
+ * Where the cluster lives: <dataDir>/metastore, when the server's OS user can reach it. Running as root
+ * with a data directory below a private directory (a 0700 home or temp dir), it cannot; then the cluster
+ * goes to /var/tmp/tollgate-metastore/<hash of the data dir> and the log says so. (It holds the shadow
+ * catalog, which is rebuilt at every start.)
+ */
+async function metastoreDir(dataDir: string, user: string | null, logger: Logger): Promise<string> {
+  const preferred = path.join(dataDir, 'metastore');
+  if (!user) return preferred;
+  await mkdir(dataDir, { recursive: true });
+  // Search permission on the data directory itself (not read) is ours to give.
+  const mode = (await stat(dataDir)).mode & 0o777;
+  if ((mode & 0o001) === 0) await chmod(dataDir, mode | 0o011);
+  const reachable = await run('runuser', ['-u', user, '--', 'test', '-x', dataDir]).then(
+    () => true,
+    () => false,
+  );
+  if (reachable) return preferred;
+  const fallback = path.join('/var/tmp/tollgate-metastore', createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  await mkdir(path.dirname(fallback), { recursive: true, mode: 0o711 });
+  logger.warn({ dataDir, metastore: fallback, user }, `the ${user} OS user cannot reach the data directory; the embedded PostgreSQL lives in ${fallback}`);
+  return fallback;
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { logger } = opts;
   const { initdb, pgCtl } = await binaries();
   const user = await osUser(logger);
-  const root = path.resolve(opts.dataDir, 'metastore');
+  const root = await metastoreDir(path.resolve(opts.dataDir), user, logger);
   const pgdata = path.join(root, 'pgdata');
   let socketDir = path.join(root, 'run');
   if (socketDir.length + `/.s.PGSQL.${PORT}`.length > MAX_SOCKET_PATH) {
@@ -130,10 +155,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await mkdir(root, { recursive: true, mode: 0o700 });
   await mkdir(socketDir, { recursive: true, mode: 0o700 });
   if (user) {
-    // The server's user must be able to pass through the data directory (not read it) to reach its own.
-    const dataDir = path.resolve(opts.dataDir);
-    const mode = (await stat(dataDir)).mode & 0o777;
-    if ((mode & 0o001) === 0) await chmod(dataDir, mode | 0o011);
     const { uid, gid } = await ownerIds(user);
     await chown(root, uid, gid);
     await chown(socketDir, uid, gid);

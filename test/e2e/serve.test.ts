@@ -3,7 +3,7 @@
  * graceful shutdown, and hostile bytes that must never take the process or other sessions down.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,7 @@ describe('tollgate serve: TLS', () => {
   let gw: Gateway;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tollgate-tls-'));
+    await chmod(dir, 0o711); // the embedded PostgreSQL's OS user must reach the data dir inside
     await writeFile(join(dir, 'server.crt'), RSA_SHA256_CERT);
     await writeFile(join(dir, 'server.key'), RSA_SHA256_KEY, { mode: 0o600 });
     gw = await startGateway({ config: await writeConfig(dir, { tls: { cert: 'server.crt', key: 'server.key' } }), dataDir: join(dir, 'data') });
@@ -143,6 +144,7 @@ describe('tollgate serve: hostile input and shutdown', () => {
   let gw: Gateway;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tollgate-e2e-'));
+    await chmod(dir, 0o711);
     gw = await startGateway({ config: await writeConfig(dir, { shutdownGraceMs: 1500 }), dataDir: join(dir, 'data') });
   });
   after(async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,6 +52,8 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Gate
   const host = '127.0.0.1';
   // Our own temp dir: the derived config and (unless given) the data dir; removed by stop().
   const workDir = await mkdtemp(join(tmpdir(), 'tollgate-gw-'));
+  // Searchable by others, so the embedded PostgreSQL (run as the postgres OS user under root) lives inside it.
+  await chmod(workDir, 0o711);
   const dataDir = opts.dataDir ?? join(workDir, 'data');
   const customConfig = opts.config ?? process.env.TOLLGATE_TEST_CONFIG;
   const config = customConfig ?? (await smallDemoConfig(workDir));
