@@ -52,3 +52,13 @@ export function parseCheckLines(stdout: string): Map<string, string | undefined>
   }
   return checks;
 }
+
+/** Why pgjdbc client programs cannot run here (no java 11+, no jar), or undefined when they can. */
+export async function pgjdbcSkipReason(): Promise<string | undefined> {
+  const java = await javaMajorVersion();
+  if (java === undefined) return 'no `java` on PATH (apt-get install openjdk-17-jdk-headless)';
+  if (java < 11) return `java ${java} cannot run single-file source programs (need 11+)`;
+  if (findPgjdbcJar() === undefined)
+    return `pgjdbc jar not found in ~/.m2 (mvn dependency:get -Dartifact=org.postgresql:postgresql:${PGJDBC_VERSION}) or $TOLLGATE_TEST_PGJDBC_JAR`;
+  return undefined;
+}

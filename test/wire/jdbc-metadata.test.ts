@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../helpers/gateway.ts';
-import { findPgjdbcJar, javaMajorVersion, parseCheckLines } from '../helpers/java.ts';
+import { findPgjdbcJar, parseCheckLines, pgjdbcSkipReason } from '../helpers/java.ts';
 import { run, type RunResult } from '../helpers/proc.ts';
 import { startTarget, targetKind, targetSkipReason, type Target } from '../helpers/target.ts';
 
@@ -21,11 +21,8 @@ const CHECKS = [
 ] as const;
 
 const jar = findPgjdbcJar();
-const java = await javaMajorVersion();
 const skip =
-  targetSkipReason() ??
-  (targetKind() === 'postgres' ? 'the demo tables exist only in tollgate' : undefined) ??
-  (java === undefined || java < 11 ? 'no java 11+ on PATH' : jar === undefined ? 'pgjdbc jar not found' : undefined);
+  targetSkipReason() ?? (targetKind() === 'postgres' ? 'the demo tables exist only in tollgate' : undefined) ?? (await pgjdbcSkipReason());
 
 describe(`pgjdbc DatabaseMetaData against ${targetKind()}`, { skip }, () => {
   let target: Target;

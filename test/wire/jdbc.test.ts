@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../helpers/gateway.ts';
 import { gap } from '../helpers/known-gaps.ts';
-import { findPgjdbcJar, javaMajorVersion, parseCheckLines } from '../helpers/java.ts';
+import { findPgjdbcJar, parseCheckLines, pgjdbcSkipReason } from '../helpers/java.ts';
 import { run, type RunResult } from '../helpers/proc.ts';
 import { startTarget, targetKind, targetSkipReason, type Target } from '../helpers/target.ts';
 
@@ -39,16 +39,7 @@ const CHECKS = [
 ] as const;
 
 const jar = findPgjdbcJar();
-const java = await javaMajorVersion();
-const skip =
-  targetSkipReason() ??
-  (java === undefined
-    ? 'no `java` on PATH (apt-get install openjdk-17-jdk-headless)'
-    : java < 11
-      ? `java ${java} cannot run single-file source programs (need 11+)`
-      : jar === undefined
-        ? 'pgjdbc jar not found in ~/.m2 (mvn dependency:get -Dartifact=org.postgresql:postgresql:42.7.13) or $TOLLGATE_TEST_PGJDBC_JAR'
-        : undefined);
+const skip = targetSkipReason() ?? (await pgjdbcSkipReason());
 
 describe(`pgjdbc against ${targetKind()}`, { skip }, () => {
   let target: Target;
