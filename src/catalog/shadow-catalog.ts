@@ -67,10 +67,21 @@ export class ShadowCatalog {
 }
 
 export class CatalogSession {
+  private searchPath: string | null = null;
+
   constructor(private readonly client: pg.PoolClient) {}
 
-  /** Runs a catalog statement; parameters are sent as text, typed by the server as it infers them. */
-  async query(sql: string, params: readonly PgValue[], paramTypes: readonly number[]): Promise<CatalogResult> {
+  /**
+   * Runs a catalog statement under the client session's search_path (pg_table_is_visible, unqualified
+   * names and \dt depend on it); parameters are sent as text, typed by the server as it infers them.
+   */
+  async query(sql: string, params: readonly PgValue[], paramTypes: readonly number[], searchPath: string): Promise<CatalogResult> {
+    if (searchPath !== this.searchPath) {
+      await this.client.query("SELECT set_config('search_path', $1, false)", [searchPath]).catch((e: unknown) => {
+        throw asGatewayError(e);
+      });
+      this.searchPath = searchPath;
+    }
     const values = params.map((v, i) => (v === null ? null : textEncoder(paramTypes[i] ?? 0, DEFAULT_OUTPUT_SETTINGS)(v)));
     let r: pg.QueryResult<unknown[]>;
     try {

@@ -170,7 +170,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     if (plan.kind === 'catalog') {
       // Describe by running it with NULL parameters: catalog statements are cheap reads.
       const count = parameterCount(sql);
-      const described = await (await this.catalogSession()).query(sql, new Array(count).fill(null), paramTypes);
+      const described = await (await this.catalogSession()).query(sql, new Array(count).fill(null), paramTypes, this.searchPath());
       const types = Array.from({ length: count }, (_, i) => paramTypes[i] ?? 0);
       return { plan, paramTypes: types, columns: described.columns.length > 0 ? described.columns : null };
     }
@@ -199,7 +199,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
     if (command) return runSessionCommand(command, this, opts.events, opts.signal);
     if (plan.kind === 'catalog') {
-      const r = await (await this.catalogSession()).query(sql, params, p?.paramTypes ?? params.map(() => 0));
+      const r = await (await this.catalogSession()).query(sql, params, p?.paramTypes ?? params.map(() => 0), this.searchPath());
       if (r.columns.length === 0) return commandExecution(r.command);
       return batchesExecution(r.columns, r.rowCount > 0 ? [r.batch] : [], (n) => `${r.command} ${n}`);
     }
@@ -214,6 +214,10 @@ export class GatewaySession implements BackendSession, SessionContext {
       if (error) this.log.info({ ms, rows: rowsSent, err: error }, 'query failed');
       else this.log.debug({ ms, rows: rowsSent }, 'query finished');
     });
+  }
+
+  private searchPath(): string {
+    return this.settings.get('search_path') ?? '"$user", public';
   }
 
   private plan(sql: string): Plan {

@@ -29,6 +29,11 @@ describe(`catalog statements against ${targetKind()}`, { skip }, () => {
     assert.deepEqual(tables, ['lake.bookings', 'lake.hotels', 'lake.searches']);
   });
 
+  it("the session's search_path decides what \\dt shows, as in PostgreSQL", async () => {
+    assert.doesNotMatch(await psql('\\dt'), /bookings/);
+    assert.match(await psql('SET search_path = lake, public', '\\dt'), /^lake\|bookings\|/m);
+  });
+
   it('psql \\d lake.bookings shows the PostgreSQL types of the columns', async () => {
     const out = await psql('\\d lake.bookings');
     assert.match(out, /^booking_id\|bigint\|/m);
