@@ -50,6 +50,30 @@ async function binaries(): Promise<{ initdb: string; pgCtl: string }> {
   }
 }
 
+/**
+ * The server's OS user must be able to run the binaries. When the checkout lives below a private
+ * directory (a 0700 home), it cannot; the binaries are then copied once to /var/tmp, keyed by version.
+ */
+async function reachableBinaries(bin: { initdb: string; pgCtl: string }, user: string | null, logger: Logger): Promise<{ initdb: string; pgCtl: string }> {
+  if (!user) return bin;
+  const ok = await run('runuser', ['-u', user, '--', 'test', '-x', bin.initdb]).then(
+    () => true,
+    () => false,
+  );
+  if (ok) return bin;
+  const native = path.dirname(path.dirname(bin.initdb));
+  const version = (await run(bin.initdb, ['--version'])).stdout.trim().split(' ').pop() ?? 'unknown';
+  const copy = `/var/tmp/tollgate-postgres-${version}`;
+  if (!existsSync(path.join(copy, 'bin', 'initdb'))) {
+    logger.info({ from: native, to: copy }, `the ${user} OS user cannot reach the PostgreSQL binaries in node_modules; copying them`);
+    await run('rm', ['-rf', `${copy}.tmp`]);
+    await run('cp', ['-a', native, `${copy}.tmp`]);
+    await run('chmod', ['-R', 'a+rX', `${copy}.tmp`]);
+    await run('mv', [`${copy}.tmp`, copy]);
+  }
+  return { initdb: path.join(copy, 'bin', 'initdb'), pgCtl: path.join(copy, 'bin', 'pg_ctl') };
+}
+
 /** PostgreSQL refuses to run as root; as root, the server runs as the `postgres` OS user. */
 async function osUser(logger: Logger): Promise<string | null> {
   if (process.getuid?.() !== 0) return null;
@@ -144,8 +168,8 @@ async function metastoreDir(dataDir: string, user: string | null, logger: Logger
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { logger } = opts;
-  const { initdb, pgCtl } = await binaries();
   const user = await osUser(logger);
+  const { initdb, pgCtl } = await reachableBinaries(await binaries(), user, logger);
   const root = await metastoreDir(path.resolve(opts.dataDir), user, logger);
   const pgdata = path.join(root, 'pgdata');
   let socketDir = path.join(root, 'run');
