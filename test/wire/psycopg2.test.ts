@@ -32,10 +32,9 @@ const CHECKS = [
 ] as const;
 
 /**
- * DECISION NEEDED: `conn.cursor(name='c')` makes psycopg2 send DECLARE "c" CURSOR WITHOUT HOLD FOR ...,
- * FETCH FORWARD n FROM "c", CLOSE "c" as simple queries inside a transaction. It is kept as its own,
- * clearly named subtest so it can be judged apart: to accept it as a gap, add its name to TOLLGATE_GAPS
- * in test/helpers/known-gaps.ts (it then reports as TODO against tollgate only).
+ * `conn.cursor(name='c')` makes psycopg2 send DECLARE "c" CURSOR WITHOUT HOLD FOR ..., FETCH FORWARD n
+ * FROM "c" and CLOSE "c" as simple queries inside a transaction; tollgate serves them with forward-only
+ * cursors (src/executor/cursors.ts). Kept as its own, clearly named subtest.
  */
 const DECLARE_CURSOR_CHECK = 'declare_cursor_named';
 
