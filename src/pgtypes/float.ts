@@ -62,14 +62,20 @@ export function exactDecimal(v: number): { digits: string; exp10: number } {
   return { digits: digits.slice(0, end), exp10 };
 }
 
-/** Sign of (c * 10^q) - (n * 2^s), all values non-negative. */
-function cmpDecBin(c: bigint, q: number, n: bigint, s: number): number {
+/** c * 10^q and n * 2^s brought to integers by one common positive factor, so they can be compared. */
+function scaledPair(c: bigint, q: number, n: bigint, s: number): [bigint, bigint] {
   let left = c;
   let right = n;
   if (q >= 0) left *= 10n ** BigInt(q);
   else right *= 10n ** BigInt(-q);
   if (s >= 0) right <<= BigInt(s);
   else left <<= BigInt(-s);
+  return [left, right];
+}
+
+/** Sign of (c * 10^q) - (n * 2^s), all values non-negative. */
+function cmpDecBin(c: bigint, q: number, n: bigint, s: number): number {
+  const [left, right] = scaledPair(c, q, n, s);
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
@@ -303,12 +309,7 @@ function onIntervalEnd(a: number, s: string): boolean {
 
 /** |c*10^q - n*2^s| scaled by a common positive factor (only used to compare two candidates at equal q, s). */
 function diffAbs(c: bigint, q: number, n: bigint, s: number): bigint {
-  let left = c;
-  let right = n;
-  if (q >= 0) left *= 10n ** BigInt(q);
-  else right *= 10n ** BigInt(-q);
-  if (s >= 0) right <<= BigInt(s);
-  else left <<= BigInt(-s);
+  const [left, right] = scaledPair(c, q, n, s);
   const d = left - right;
   return d < 0n ? -d : d;
 }

@@ -247,23 +247,30 @@ function addFractDays(acc: Accum, frac: number, scale: number): void {
   acc.micros += fracMicros(x - extra, 86_400_000_000);
 }
 
+/** Microseconds per unit for the units that add to the time part. */
+const MICROS_PER_UNIT: Partial<Record<(typeof UNITS)[string], number>> = {
+  us: 1,
+  ms: 1000,
+  s: 1_000_000,
+  min: 60_000_000,
+  h: 3_600_000_000,
+};
+
+/** Months per unit for the units that add to the month part (a fraction rounds to whole months). */
+const MONTHS_PER_UNIT: Partial<Record<(typeof UNITS)[string], number>> = { y: 12, dec: 120, c: 1200, mil: 12000 };
+
 function applyUnit(acc: Accum, unit: (typeof UNITS)[string], val: number, frac: number, big: bigint = BigInt(val)): void {
+  const micros = MICROS_PER_UNIT[unit];
+  if (micros !== undefined) {
+    acc.micros += big * BigInt(micros) + fracMicros(frac, micros);
+    return;
+  }
+  const months = MONTHS_PER_UNIT[unit];
+  if (months !== undefined) {
+    acc.months += val * months + rint(frac * months);
+    return;
+  }
   switch (unit) {
-    case 'us':
-      acc.micros += big + fracMicros(frac, 1);
-      break;
-    case 'ms':
-      acc.micros += big * 1000n + fracMicros(frac, 1000);
-      break;
-    case 's':
-      acc.micros += big * 1_000_000n + fracMicros(frac, 1_000_000);
-      break;
-    case 'min':
-      acc.micros += big * 60_000_000n + fracMicros(frac, 60_000_000);
-      break;
-    case 'h':
-      acc.micros += big * 3_600_000_000n + fracMicros(frac, 3_600_000_000);
-      break;
     case 'd':
       acc.days += val;
       acc.micros += fracMicros(frac, 86_400_000_000);
@@ -275,18 +282,6 @@ function applyUnit(acc: Accum, unit: (typeof UNITS)[string], val: number, frac: 
     case 'mon':
       acc.months += val;
       addFractDays(acc, frac, 30);
-      break;
-    case 'y':
-      acc.months += val * 12 + rint(frac * 12);
-      break;
-    case 'dec':
-      acc.months += val * 120 + rint(frac * 120);
-      break;
-    case 'c':
-      acc.months += val * 1200 + rint(frac * 1200);
-      break;
-    case 'mil':
-      acc.months += val * 12000 + rint(frac * 12000);
       break;
   }
 }
