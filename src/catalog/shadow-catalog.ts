@@ -5,6 +5,7 @@ import type { Logger } from '../log/index.ts';
 import { quoteIdentifier } from '../parser/index.ts';
 import { DEFAULT_OUTPUT_SETTINGS, textDecoder, textEncoder } from '../pgtypes/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
+import { CATALOG_USERS_ROLE, lockDownCatalogDatabase, syncUserRoles } from './roles.ts';
 import { shadowCatalogDdl } from './shadow-ddl.ts';
 
 /** Values stay text as PostgreSQL sent them; pgtypes turns them into canonical values per column. */
@@ -18,52 +19,127 @@ export interface CatalogResult {
   rowCount: number;
 }
 
+/** Schemas PostgreSQL itself owns; everything else in the catalog database is a served schema. */
+const SYSTEM_SCHEMAS = "nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'";
+
+export interface ShadowCatalogOptions {
+  /** The catalog database, as its superuser: refreshes and user roles. */
+  admin: pg.PoolConfig & { database: string };
+  logger: Logger;
+}
+
 /**
  * The shadow catalog: empty tables mirroring every served table in a real PostgreSQL, which then
  * answers BI tools' pg_catalog and information_schema statements with PostgreSQL's own semantics.
- * Each gateway session gets its own connection, so session state (search_path, prepared statements)
- * behaves as clients expect.
+ * Each gateway session gets its own connection, logged in as the gateway user's own role (see
+ * roles.ts), so session state (search_path, prepared statements) and identity (current_user,
+ * has_table_privilege) behave as clients expect, and a client can read the catalog and nothing more.
  */
 export class ShadowCatalog {
-  private readonly pool: pg.Pool;
-  private servedSchemas = new Set<string>();
+  private readonly admin: pg.Pool;
+  private readonly readers = new Map<string, pg.Pool>();
+  /** Each mirrored table as last applied; null before the first refresh. */
+  private applied: Map<string, MirroredTable> | null = null;
 
-  constructor(
-    connection: pg.PoolConfig,
-    private readonly logger: Logger,
-  ) {
-    this.pool = new pg.Pool({ ...connection, max: 50, idleTimeoutMillis: 30_000, types: RAW_TEXT });
-    this.pool.on('error', (err) => logger.warn({ err }, 'shadow catalog connection error'));
+  constructor(private readonly opts: ShadowCatalogOptions) {
+    this.admin = new pg.Pool({ ...opts.admin, max: 2, idleTimeoutMillis: 30_000 });
+    this.admin.on('error', (err) => opts.logger.warn({ err }, 'shadow catalog connection error'));
   }
 
-  /** Replaces the mirrored tables in one transaction; on failure the last good catalog stays. */
-  async refresh(tables: readonly TableInfo[]): Promise<void> {
-    const client = await this.pool.connect();
+  /** Locks the database down to reads and makes one role per gateway user; run before sessions open. */
+  async prepareUsers(users: readonly string[]): Promise<void> {
+    await this.inTransaction(async (client) => {
+      await lockDownCatalogDatabase(client, this.opts.admin.database);
+      await syncUserRoles(client, users);
+    });
+  }
+
+  /**
+   * Makes the mirrored tables match `tables`, in one transaction: on failure the last good catalog
+   * stays. Unchanged tables are left alone, so their OIDs (which BI tools cache) stay stable; the first
+   * refresh also removes schemas an earlier configuration left behind.
+   */
+  async refresh(tables: readonly TableInfo[]): Promise<{ changed: number; removed: number }> {
+    const desired = new Map<string, MirroredTable>();
+    for (const t of tables) {
+      const ddl = shadowCatalogDdl([t]);
+      desired.set(JSON.stringify([t.schema, t.name]), { schema: t.schema, name: t.name, ddl, text: ddl.join(';\n') });
+    }
+    const previous = this.applied;
+    const changed = [...desired.values()].filter((t) => previous?.get(JSON.stringify([t.schema, t.name]))?.text !== t.text);
+    const removed = previous ? [...previous].filter(([key]) => !desired.has(key)).map(([, t]) => t) : [];
+    if (previous && changed.length === 0 && removed.length === 0) return { changed: 0, removed: 0 };
+    const schemas = new Set(tables.map((t) => t.schema));
+    try {
+      await this.inTransaction(async (client) => {
+        if (!previous) {
+          // Whatever an earlier run or configuration left: every served schema, and tables in public.
+          const old = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE ${SYSTEM_SCHEMAS} AND nspname <> 'public'`);
+          for (const { nspname } of old.rows) await client.query(`DROP SCHEMA ${quoteIdentifier(nspname)} CASCADE`);
+          const publicTables = await client.query<{ relname: string }>(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm', 'p', 'f')",
+          );
+          for (const { relname } of publicTables.rows) await client.query(`DROP TABLE IF EXISTS public.${quoteIdentifier(relname)} CASCADE`);
+        }
+        for (const t of [...removed, ...changed])
+          await client.query(`DROP TABLE IF EXISTS ${quoteIdentifier(t.schema)}.${quoteIdentifier(t.name)} CASCADE`);
+        const empty = await client.query<{ nspname: string }>(
+          `SELECT nspname FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} AND nspname <> 'public' AND NOT (nspname = ANY($1::text[]))`,
+          [[...schemas]],
+        );
+        for (const { nspname } of empty.rows) await client.query(`DROP SCHEMA ${quoteIdentifier(nspname)} CASCADE`);
+        for (const t of changed) for (const statement of t.ddl) await client.query(statement);
+        for (const schema of schemas) {
+          const s = quoteIdentifier(schema);
+          await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${quoteIdentifier(CATALOG_USERS_ROLE)}`);
+          await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${quoteIdentifier(CATALOG_USERS_ROLE)}`);
+        }
+      });
+    } catch (e) {
+      this.opts.logger.error({ err: e }, 'shadow catalog refresh failed; the last good catalog stays');
+      throw e;
+    }
+    this.applied = desired;
+    this.opts.logger.info({ tables: tables.length, changed: changed.length, removed: removed.length }, 'shadow catalog refreshed');
+    return { changed: changed.length, removed: removed.length };
+  }
+
+  /** A connection for one gateway session, as the gateway user's role; release it when the session ends. */
+  async session(user: string): Promise<CatalogSession> {
+    let pool = this.readers.get(user);
+    if (!pool) {
+      pool = new pg.Pool({ ...this.opts.admin, user, max: 20, idleTimeoutMillis: 30_000, types: RAW_TEXT });
+      pool.on('error', (err) => this.opts.logger.warn({ err, user }, 'shadow catalog connection error'));
+      this.readers.set(user, pool);
+    }
+    return new CatalogSession(await pool.connect());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.admin.end(), ...[...this.readers.values()].map((p) => p.end())]);
+  }
+
+  private async inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.admin.connect();
     try {
       await client.query('BEGIN');
-      const schemas = new Set([...this.servedSchemas, ...tables.map((t) => t.schema)]);
-      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-      for (const statement of shadowCatalogDdl(tables)) await client.query(statement);
+      await work(client);
       await client.query('COMMIT');
-      this.servedSchemas = new Set(tables.map((t) => t.schema));
-      this.logger.info({ tables: tables.length }, 'shadow catalog refreshed');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
-      this.logger.error({ err: e }, 'shadow catalog refresh failed; the last good catalog stays');
       throw e;
     } finally {
       client.release();
     }
   }
+}
 
-  /** A connection for one gateway session; release it when the session ends. */
-  async session(): Promise<CatalogSession> {
-    return new CatalogSession(await this.pool.connect());
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
-  }
+interface MirroredTable {
+  schema: string;
+  name: string;
+  ddl: string[];
+  /** The DDL as one string, to compare refreshes. */
+  text: string;
 }
 
 export class CatalogSession {

@@ -5,6 +5,9 @@ import { LineCounter, parseDocument } from 'yaml';
 import { GatewayError } from '../errors/index.ts';
 import { ConfigSchema, type ConfigInput, type ServerConfig } from './schema.ts';
 
+/** Role names the metastore uses for itself, and those PostgreSQL does not allow for a role. */
+const RESERVED_USER_NAMES = new Set(['tollgate_metastore', 'tollgate_users', 'public', 'none', 'current_user', 'session_user', 'current_role']);
+
 /** A validated config with every default applied and every path absolute. */
 export type Config = Omit<ConfigInput, 'server'> & { server: ServerConfig; configPath: string | null };
 
@@ -85,6 +88,9 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
   const teams = new Set(cfg.teams.map((t) => t.name));
   cfg.users.forEach((u, i) => {
     const at = `users[${i}] (user "${u.name}")`;
+    // Each user is a role of the same name in the metastore (the catalog answers as that role).
+    if (RESERVED_USER_NAMES.has(u.name) || u.name.startsWith('pg_'))
+      throw fail(['users', i, 'name'], `${at}.name: "${u.name}" is reserved (names starting with pg_, ${[...RESERVED_USER_NAMES].join(', ')})`);
     if (!teams.has(u.team)) {
       const declared = cfg.teams.length === 0 ? 'no teams are declared' : `declared: ${cfg.teams.map((t) => t.name).join(', ')}`;
       throw fail(['users', i, 'team'], `${at}.team: team "${u.team}" is not declared under teams (${declared})`);

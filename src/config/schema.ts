@@ -88,6 +88,16 @@ export const ConfigSchema = Type.Object(
     engines: Type.Array(EngineSchema, { minItems: 1 }),
     teams: Type.Array(TeamSchema, { default: [] }),
     users: Type.Array(UserSchema, { default: [] }),
+    catalog: Type.Object(
+      {
+        refreshIntervalSeconds: Type.Integer({
+          minimum: 0,
+          default: 60,
+          description: 'How often the shadow catalog is compared with the tables the engines serve (0: only at start).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info' }),
   },
   { additionalProperties: false },

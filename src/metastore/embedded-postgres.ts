@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -21,8 +21,12 @@ export interface EmbeddedPostgres {
   /** Directory of the unix socket; use as `host` in a pg client config. */
   readonly socketDir: string;
   readonly port: number;
+  /** The superuser: tollgate's own connections only, never a client's. */
   readonly user: string;
+  /** The database BI tools' catalog statements run in (the shadow catalog). */
   readonly database: string;
+  /** The database that holds the ledger, out of the catalog database so clients never see it. */
+  readonly ledgerDatabase: string;
   stop(): Promise<void>;
 }
 
@@ -32,8 +36,16 @@ export interface EmbeddedPostgresOptions {
   logger: Logger;
 }
 
-const SUPERUSER = 'tollgate';
+/** Not a name a gateway user can have (config validation reserves it). */
+export const METASTORE_SUPERUSER = 'tollgate_metastore';
+const SUPERUSER = METASTORE_SUPERUSER;
 const DATABASE = 'tollgate';
+const LEDGER_DATABASE = 'tollgate_ledger';
+/**
+ * Bumped when the cluster's layout changes incompatibly (layout 1 had the superuser `tollgate`, which a
+ * gateway user may be called). A cluster of another layout is initialised anew.
+ */
+const LAYOUT = '2';
 const PORT = 5432; // names the socket file only: the server listens on no TCP address
 /** A unix socket path must fit in sun_path (107 bytes on Linux). */
 const MAX_SOCKET_PATH = 100;
@@ -184,6 +196,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await chown(socketDir, uid, gid);
   }
   const started = Date.now();
+  const layoutFile = path.join(root, 'layout');
+  if (existsSync(path.join(pgdata, 'PG_VERSION')) && (await readFile(layoutFile, 'utf8').catch(() => '')).trim() !== LAYOUT) {
+    logger.warn({ pgdata }, 'the embedded PostgreSQL was initialised by an older tollgate; initialising it anew');
+    await stopLeftover(user, pgCtl, pgdata, logger);
+    await rm(pgdata, { recursive: true, force: true });
+  }
   if (!existsSync(path.join(pgdata, 'PG_VERSION'))) {
     if (user) {
       await mkdir(pgdata, { recursive: true, mode: 0o700 });
@@ -212,7 +230,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   });
   const watchdog = startWatchdog(user, pgCtl, pgdata);
   if (!(await stat(path.join(pgdata, 'postmaster.pid')).catch(() => null))) throw failure('start', new Error('no postmaster.pid after start'));
-  await ensureDatabase(socketDir);
+  await ensureDatabases(socketDir);
+  await writeFile(layoutFile, `${LAYOUT}\n`);
   logger.info({ socketDir, ms: Date.now() - started }, 'embedded PostgreSQL ready');
   let stopped = false;
   return {
@@ -220,6 +239,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     port: PORT,
     user: SUPERUSER,
     database: DATABASE,
+    ledgerDatabase: LEDGER_DATABASE,
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -231,15 +251,21 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   };
 }
 
-/** Creates tollgate's database on first start (through pg: the binaries package ships no createdb client). */
-async function ensureDatabase(socketDir: string): Promise<void> {
+/**
+ * Creates the catalog and ledger databases on first start (through pg: the binaries package ships no
+ * createdb client). Only the superuser may connect to the ledger's.
+ */
+async function ensureDatabases(socketDir: string): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ host: socketDir, port: PORT, user: SUPERUSER, database: 'postgres' });
   await client.connect();
   try {
-    const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    // CREATE DATABASE takes no parameters; the name is a fixed constant.
-    if (r.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+    for (const name of [DATABASE, LEDGER_DATABASE]) {
+      const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      // CREATE DATABASE takes no parameters; the names are fixed constants.
+      if (r.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+    }
+    await client.query(`REVOKE ALL ON DATABASE ${LEDGER_DATABASE} FROM PUBLIC`);
   } finally {
     await client.end();
   }
