@@ -6,6 +6,9 @@ import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { ShadowCatalog } from '../catalog/index.ts';
+import { StatementLog } from '../ledger/index.ts';
+import { CatalogRefresher } from './catalog-refresher.ts';
+import { hostname } from 'node:os';
 import { Executor } from '../executor/index.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../metastore/index.ts';
 import { buildUserDirectory } from '../executor/index.ts';
@@ -28,29 +31,52 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+interface Metastore {
+  catalog: ShadowCatalog;
+  ledger: StatementLog;
+  stop(): Promise<void>;
+}
+
 /**
- * Starts the embedded PostgreSQL and fills the shadow catalog with every served table. Without it,
- * catalog statements cannot be answered; the gateway still serves queries and says why in the log.
+ * Starts the embedded PostgreSQL, opens the ledger, and fills the shadow catalog with every served
+ * table, then keeps it current. Without it, catalog statements cannot be answered and nothing is
+ * recorded; the gateway still serves queries and says why in the log.
  */
-async function startShadowCatalog(config: Config, connectors: Connector[], logger: Logger): Promise<{ catalog: ShadowCatalog; stop: () => Promise<void> } | null> {
-  let metastore: EmbeddedPostgres;
+async function startMetastore(config: Config, users: readonly string[], connectors: Connector[], logger: Logger): Promise<Metastore | null> {
+  let server: EmbeddedPostgres;
   try {
-    metastore = await startEmbeddedPostgres({ dataDir: config.dataDir, logger: logger.child({ component: 'metastore' }) });
+    server = await startEmbeddedPostgres({ dataDir: config.dataDir, logger: logger.child({ component: 'metastore' }) });
   } catch (err) {
-    logger.error({ err }, 'the embedded PostgreSQL did not start: catalog statements (pg_catalog, information_schema) will fail');
+    logger.error({ err }, 'the embedded PostgreSQL did not start: catalog statements (pg_catalog, information_schema) will fail and the ledger records nothing');
     return null;
   }
-  const catalog = new ShadowCatalog(
-    { host: metastore.socketDir, port: metastore.port, user: metastore.user, database: metastore.database },
-    logger.child({ component: 'catalog' }),
-  );
-  const tables = (await Promise.all(connectors.map((c) => c.listTables()))).flat();
-  await catalog.refresh(tables);
+  const base = { host: server.socketDir, port: server.port, user: server.user };
+  const catalog = new ShadowCatalog({ admin: { ...base, database: server.database }, logger: logger.child({ component: 'catalog' }) });
+  let ledger: StatementLog | null = null;
+  let refresher: CatalogRefresher | null = null;
+  try {
+    ledger = await StatementLog.open({ connection: { ...base, database: server.ledgerDatabase }, instance: `${hostname()}:${process.pid}`, logger: logger.child({ component: 'ledger' }) });
+    await catalog.prepareUsers(users);
+    refresher = new CatalogRefresher(catalog, connectors, logger.child({ component: 'catalog' }));
+    await refresher.refresh();
+    refresher.every(config.catalog.refreshIntervalSeconds * 1000);
+  } catch (e) {
+    refresher?.stop();
+    await ledger?.close().catch(() => {});
+    await catalog.close().catch(() => {});
+    await server.stop();
+    throw e;
+  }
+  const openLedger = ledger;
+  const runningRefresher = refresher;
   return {
     catalog,
+    ledger: openLedger,
     stop: async () => {
+      runningRefresher.stop();
+      await openLedger.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await catalog.close().catch(() => {});
-      await metastore.stop();
+      await server.stop();
     },
   };
 }
@@ -132,9 +158,9 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     connectors = await createConnectors(config, logger);
     const engine = connectors[0];
     if (!engine) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
-    const catalogParts = await startShadowCatalog(config, connectors, logger);
-    metastoreStop = catalogParts?.stop ?? null;
-    const executor = new Executor({ config, users, engine, logger, ...(catalogParts && { catalog: catalogParts.catalog }) });
+    const metastore = await startMetastore(config, [...users.keys()], connectors, logger);
+    metastoreStop = metastore?.stop ?? null;
+    const executor = new Executor({ config, users, engine, logger, ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger }) });
     const pg = new PgServer({
       backend: executor,
       logger: logger.child({ component: 'wire' }),

@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
 import type { ShadowCatalog } from '../catalog/index.ts';
+import type { StatementLog } from '../ledger/index.ts';
 import type { Connector } from '../connectors/contract.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -16,6 +17,7 @@ export interface ExecutorDeps {
   engine: Connector;
   logger: Logger;
   catalog?: ShadowCatalog;
+  ledger?: StatementLog;
 }
 
 /** The gateway as the wire sees it: who may log in, and a session per connection. */
@@ -52,6 +54,7 @@ export class Executor implements GatewayBackend {
       engine: this.deps.engine,
       logger: this.deps.logger,
       ...(this.deps.catalog && { catalog: this.deps.catalog }),
+      ...(this.deps.ledger && { ledger: this.deps.ledger }),
       servedTables: this.servedTables,
     });
   }

@@ -10,7 +10,14 @@ interface Cursor {
   pending: { batch: RowBatch; next: number } | null;
   hold: boolean;
   done: boolean;
+  /** Rows fetched or moved over so far, and the error the engine raised, for onClose. */
+  rows: number;
+  error?: unknown;
+  onClose?: CursorClosed;
 }
+
+/** Told once when a cursor goes away, with how many rows it gave and the engine's error, if any. */
+export type CursorClosed = (outcome: { rowsSent: number; error?: unknown }) => void;
 
 function sliceBatch(batch: RowBatch, from: number, to: number): RowBatch {
   if (from === 0 && to === batch.rowCount) return batch;
@@ -28,12 +35,12 @@ export class Cursors {
     return this.open.get(name)?.columns;
   }
 
-  async declare(name: string, columns: readonly ColumnInfo[], stream: ResultStream, hold: boolean): Promise<void> {
+  async declare(name: string, columns: readonly ColumnInfo[], stream: ResultStream, hold: boolean, onClose?: CursorClosed): Promise<void> {
     if (this.open.has(name)) {
       await stream.close();
       throw new GatewayError('DUPLICATE_CURSOR', `cursor "${name}" already exists`);
     }
-    this.open.set(name, { columns, stream, iterator: stream[Symbol.asyncIterator](), pending: null, hold, done: false });
+    this.open.set(name, { columns, stream, iterator: stream[Symbol.asyncIterator](), pending: null, hold, done: false, rows: 0, ...(onClose && { onClose }) });
   }
 
   has(name: string): boolean {
@@ -48,7 +55,13 @@ export class Cursors {
     let rowCount = 0;
     while (rowCount < count && !c.done) {
       if (!c.pending) {
-        const r = await c.iterator.next();
+        let r: IteratorResult<RowBatch>;
+        try {
+          r = await c.iterator.next();
+        } catch (e) {
+          c.error ??= e;
+          throw e;
+        }
         if (r.done) {
           c.done = true;
           break;
@@ -59,6 +72,7 @@ export class Cursors {
       const to = Math.min(batch.rowCount, next + (count - rowCount));
       if (!move) batches.push(sliceBatch(batch, next, to));
       rowCount += to - next;
+      c.rows += to - next;
       c.pending = to < batch.rowCount ? { batch, next: to } : null;
     }
     return { columns: c.columns, batches, rowCount };
@@ -68,7 +82,11 @@ export class Cursors {
     const c = this.open.get(name);
     if (!c) throw new GatewayError('INVALID_CURSOR_NAME', `cursor "${name}" does not exist`);
     this.open.delete(name);
-    await c.stream.close();
+    try {
+      await c.stream.close();
+    } finally {
+      c.onClose?.({ rowsSent: c.rows, ...(c.error !== undefined && { error: c.error }) });
+    }
   }
 
   async closeAll(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ColumnInfo, Connector } from '../connectors/contract.ts';
-import { GatewayError } from '../errors/index.ts';
+import { GatewayError, toGatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { catalogReferences, type CatalogSession, type ShadowCatalog } from '../catalog/index.ts';
 import { classifyCopy, classifySessionStatement, lex, splitStatements, type CopyToStdout, type SessionCommand } from '../parser/index.ts';
@@ -23,6 +23,7 @@ import { runSessionCommand, sessionCommandColumns, type SessionContext } from '.
 import { SessionSettings } from './session-settings.ts';
 import type { ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
+import type { StatementKind, StatementLog } from '../ledger/index.ts';
 
 export interface GatewaySessionOptions {
   id: number;
@@ -36,6 +37,8 @@ export interface GatewaySessionOptions {
   catalog?: ShadowCatalog;
   /** 'schema.table' of every served table, lower case. */
   servedTables: ReadonlySet<string>;
+  /** Where each query, catalog statement and COPY is recorded; without it, nothing is. */
+  ledger?: StatementLog;
 }
 
 /** How a statement is answered, decided once per statement text. */
@@ -163,7 +166,19 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   async prepare(sql: string, paramTypes: readonly number[]): Promise<Prepared> {
-    const plan = this.plan(sql);
+    const started = new Date();
+    let plan: Plan | undefined;
+    try {
+      plan = this.plan(sql);
+      return await this.prepareAs(plan, sql, paramTypes);
+    } catch (e) {
+      // A statement that fails at Parse never runs; it is recorded as failed all the same.
+      if (plan?.kind !== 'session') this.record(plan ? recordKind(plan) : 'query', sql, started, { error: e });
+      throw e;
+    }
+  }
+
+  private async prepareAs(plan: Plan, sql: string, paramTypes: readonly number[]): Promise<Prepared> {
     // COPY TO STDOUT describes as NoData, as in PostgreSQL; it runs at Execute.
     if (plan.kind === 'copy') return { plan, paramTypes: [], columns: null };
     if (plan.kind === 'session') return { plan, paramTypes: [], columns: sessionCommandColumns(plan.command, this) };
@@ -193,26 +208,78 @@ export class GatewaySession implements BackendSession, SessionContext {
   ): Promise<StatementExecution> {
     this.eventSink = opts.events;
     const p = prepared as Prepared | null;
-    const plan = p?.plan ?? this.plan(sql);
+    const started = new Date();
+    let plan: Plan;
+    try {
+      plan = p?.plan ?? this.plan(sql);
+    } catch (e) {
+      this.record('query', sql, started, { error: e });
+      throw e;
+    }
     const command = plan.kind === 'session' ? plan.command : null;
     if (this.status === 'E' && !(command && (command.kind === 'commit' || command.kind === 'rollback' || command.kind === 'rollback-to-savepoint')))
       throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
     if (command) return runSessionCommand(command, this, opts.events, opts.signal);
+    const kind = recordKind(plan);
+    let execution: StatementExecution;
+    try {
+      execution = await this.executePlan(plan, sql, p, params, opts.signal);
+    } catch (e) {
+      this.record(kind, sql, started, { error: e });
+      throw e;
+    }
+    const close = execution.close;
+    let recorded = false;
+    return {
+      ...execution,
+      close: async (outcome) => {
+        try {
+          await close(outcome);
+        } finally {
+          if (!recorded) {
+            recorded = true;
+            const ms = Date.now() - started.getTime();
+            if (outcome.error) this.log.info({ ms, kind, rows: outcome.rowsSent, err: outcome.error }, 'statement failed');
+            else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
+            this.record(kind, sql, started, outcome);
+          }
+        }
+      },
+    };
+  }
+
+  private async executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal): Promise<StatementExecution> {
     if (plan.kind === 'catalog') {
       const r = await (await this.catalogSession()).query(sql, params, p?.paramTypes ?? params.map(() => 0), this.searchPath());
       if (r.columns.length === 0) return commandExecution(r.command);
       return batchesExecution(r.columns, r.rowCount > 0 ? [r.batch] : [], (n) => `${r.command} ${n}`);
     }
     if (plan.kind === 'copy') {
-      const { stream, columns } = await this.openQuery(plan.copy.query, null, [], opts.signal);
+      const { stream, columns } = await this.openQuery(plan.copy.query, null, [], signal);
       return { ...streamExecution(stream, columns, () => {}), copyOut: plan.copy.options, commandTag: (n) => `COPY ${n}` };
     }
-    const started = Date.now();
-    const { stream, columns } = await this.openQuery(sql, p, params, opts.signal);
-    return streamExecution(stream, columns, ({ error, rowsSent }) => {
-      const ms = Date.now() - started;
-      if (error) this.log.info({ ms, rows: rowsSent, err: error }, 'query failed');
-      else this.log.debug({ ms, rows: rowsSent }, 'query finished');
+    const { stream, columns } = await this.openQuery(sql, p, params, signal);
+    return streamExecution(stream, columns, () => {});
+  }
+
+  /** One ledger record for a statement that ran or failed (session statements are not recorded). */
+  private record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }): void {
+    const ledger = this.opts.ledger;
+    if (!ledger) return;
+    const error = outcome.error === undefined ? undefined : toGatewayError(outcome.error);
+    ledger.record({
+      startedAt: started,
+      durationMs: Date.now() - started.getTime(),
+      sessionId: this.opts.id,
+      user: this.opts.user.name,
+      team: this.opts.user.team,
+      ...(this.settings.get('application_name') && { applicationName: this.settings.get('application_name')! }),
+      kind,
+      status: error ? (error.kind === 'cancelled' ? 'cancelled' : 'error') : 'ok',
+      ...(error && { sqlstate: error.sqlstate, errorMessage: error.message }),
+      statement: sql,
+      ...(outcome.rowsSent !== undefined && { rows: outcome.rowsSent }),
+      ...(kind !== 'catalog' && { engine: this.opts.engine.name }),
     });
   }
 
@@ -226,14 +293,22 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   /** This session's own connection to the shadow catalog, opened on first use. */
   private async catalogSession(): Promise<CatalogSession> {
-    if (!this.catalogConnection) this.catalogConnection = this.opts.catalog!.session();
+    if (!this.catalogConnection) this.catalogConnection = this.opts.catalog!.session(this.opts.user.name);
     return this.catalogConnection;
   }
 
   async declareCursor(name: string, query: string, hold: boolean, signal: AbortSignal): Promise<void> {
     if (this.cursors.has(name)) throw new GatewayError('DUPLICATE_CURSOR', `cursor "${name}" already exists`);
-    const { stream, columns } = await this.openQuery(query, null, [], signal);
-    await this.cursors.declare(name, columns, stream, hold);
+    const started = new Date();
+    let opened: Awaited<ReturnType<GatewaySession['openQuery']>>;
+    try {
+      opened = await this.openQuery(query, null, [], signal);
+    } catch (e) {
+      this.record('query', query, started, { error: e });
+      throw e;
+    }
+    // The cursor's query is recorded when the cursor closes, with the rows it gave.
+    await this.cursors.declare(name, opened.columns, opened.stream, hold, (outcome) => this.record('query', query, started, outcome));
   }
 
   private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
@@ -266,6 +341,10 @@ export class GatewaySession implements BackendSession, SessionContext {
       }
     }
   }
+}
+
+function recordKind(plan: Plan): StatementKind {
+  return plan.kind === 'catalog' ? 'catalog' : plan.kind === 'copy' ? 'copy' : 'query';
 }
 
 /** PostgreSQL names unaliased result columns differently from DuckDB (`count` vs `count_star()`). */

@@ -1,0 +1,22 @@
+import pg from 'pg';
+import type { Gateway } from './gateway.ts';
+
+/**
+ * A superuser connection to a running gateway's embedded PostgreSQL (its unix socket, found in the
+ * gateway's log), to check what tollgate wrote there: the ledger, the shadow catalog.
+ */
+export async function metastoreClient(gateway: Gateway, database: 'tollgate' | 'tollgate_ledger'): Promise<pg.Client> {
+  let socketDir: string | undefined;
+  for (const line of gateway.output().split('\n')) {
+    if (!line.includes('embedded PostgreSQL ready')) continue;
+    try {
+      socketDir = (JSON.parse(line) as { socketDir?: string }).socketDir;
+    } catch {
+      /* not a JSON log line */
+    }
+  }
+  if (!socketDir) throw new Error(`the gateway did not log where its embedded PostgreSQL listens\n${gateway.diagnostics(4000)}`);
+  const client = new pg.Client({ host: socketDir, port: 5432, user: 'tollgate_metastore', database });
+  await client.connect();
+  return client;
+}

@@ -1,0 +1,98 @@
+/**
+ * Every query, catalog statement and COPY a client runs is recorded in the ledger (the embedded
+ * PostgreSQL's tollgate_ledger database), successes and failures alike, with who ran it and how it
+ * ended. Catalog traffic is recorded as such, so its volume is visible.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { metastoreClient } from '../helpers/metastore.ts';
+import { targetKind } from '../helpers/target.ts';
+
+interface Row {
+  user_name: string;
+  team: string;
+  application_name: string | null;
+  kind: string;
+  status: string;
+  sqlstate: string | null;
+  statement: string;
+  rows: string | null;
+  engine: string | null;
+}
+
+describe('the ledger records what clients run', { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
+  let gateway: Gateway;
+  let ledger: pg.Client;
+  let rows: Row[];
+  const tag = `ledger-test-${process.pid}`;
+  const find = (marker: string): Row => {
+    const r = rows.find((x) => x.statement.includes(marker));
+    assert.ok(r, `no ledger row for ${marker}; rows:\n${rows.map((x) => `${x.kind} ${x.status} ${x.statement}`).join('\n')}`);
+    return r;
+  };
+
+  before(async () => {
+    gateway = await startGateway();
+    const client = new pg.Client({ ...gateway.clientConfig('bob'), application_name: tag });
+    await client.connect();
+    await client.query("SELECT count(*) AS m1 FROM lake.hotels");
+    await client.query('SELECT nspname AS m2 FROM pg_catalog.pg_namespace WHERE nspname = $1', ['lake']);
+    await assert.rejects(client.query('SELECT m3 FROM lake.no_such_table'));
+    await assert.rejects(client.query('SELECT h.hotel_id AS m4 FROM lake.hotels h, pg_class c LIMIT 1'), /both the PostgreSQL catalog and served tables/);
+    await assert.rejects(client.query('SELECT 1/0 AS m5 FROM lake.hotels LIMIT 1'));
+    await client.query('BEGIN');
+    await client.query('DECLARE c_m6 CURSOR FOR SELECT hotel_id AS m6 FROM lake.hotels LIMIT 7');
+    await client.query('FETCH 5 FROM c_m6');
+    await client.query('CLOSE c_m6');
+    await client.query('COMMIT');
+    const cursor = client.query(new Cursor('SELECT hotel_id AS m7 FROM lake.hotels LIMIT 25'));
+    await cursor.read(10);
+    await cursor.close();
+    await client.query('SET search_path = lake'); // a session statement: not recorded
+    await client.end();
+    ledger = await metastoreClient(gateway, 'tollgate_ledger');
+    // Records are written in batches off the query path; wait for them rather than for a fixed time.
+    for (let i = 0; i < 100; i++) {
+      const r = await ledger.query<Row>('SELECT * FROM ledger.statements WHERE application_name = $1 ORDER BY started_at', [tag]);
+      rows = r.rows;
+      if (rows.some((x) => x.statement.includes('m7'))) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  });
+  after(async () => {
+    await ledger?.end();
+    await gateway?.stop();
+  });
+
+  it('a query: user, team, engine, rows', () => {
+    const r = find('m1');
+    assert.deepEqual([r.user_name, r.team, r.kind, r.status, r.sqlstate, r.rows, r.engine], ['bob', 'pricing', 'query', 'ok', null, '1', 'lake']);
+  });
+
+  it('a catalog statement, as catalog traffic with no engine', () => {
+    const r = find('m2');
+    assert.deepEqual([r.kind, r.status, r.rows, r.engine], ['catalog', 'ok', '1', null]);
+  });
+
+  it('a failed query, with its SQLSTATE', () => {
+    assert.deepEqual([find('m3').status, find('m3').sqlstate], ['error', '42P01']);
+    assert.deepEqual([find('m5').status, find('m5').sqlstate], ['error', '22012']);
+  });
+
+  it('a refused statement', () => {
+    assert.deepEqual([find('m4').status, find('m4').sqlstate], ['error', '0A000']);
+  });
+
+  it('a cursor query, with the rows it gave', () => {
+    const r = find('m6');
+    assert.deepEqual([r.kind, r.status, r.rows], ['query', 'ok', '5']);
+    assert.equal(find('m7').rows, '10');
+  });
+
+  it('session statements are not recorded', () => {
+    assert.equal(rows.filter((x) => /search_path|^BEGIN|^COMMIT|^FETCH|^CLOSE/i.test(x.statement)).length, 0);
+  });
+});
