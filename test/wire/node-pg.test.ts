@@ -332,6 +332,23 @@ describe(`node-postgres against ${targetKind()}`, { skip }, () => {
       });
     });
 
+    it('syntax error at the end of the input → 42601 pointing just past the last character', async () => {
+      await withClient(target, async (c) => {
+        const err = await queryError(c, 'select 1 +');
+        assert.equal(err.code, '42601', err.message);
+        assert.match(err.message, /syntax error at end of input/);
+        assert.equal(err.position, '11');
+      });
+    });
+
+    it('a statement that is not SQL at all → 42601 at its first word, never run anywhere', async () => {
+      await withClient(target, async (c) => {
+        const err = await queryError(c, 'please count the hotels');
+        assert.equal(err.code, '42601', err.message);
+        assert.equal(err.position, '1');
+      });
+    });
+
     it('unknown table → 42P01', async () => {
       await withClient(target, async (c) => {
         const err = await queryError(c, 'select * from no_such_table');

@@ -231,6 +231,8 @@ export function mapDuckDBError(e: unknown, ctx: ErrorContext = {}): GatewayError
   if (hint !== undefined) opts.hint = hint;
   if (parsed.detail !== undefined) opts.detail = parsed.detail;
   if (parsed.position !== undefined) opts.position = parsed.position;
+  // DuckDB draws no caret at the end of the input; PostgreSQL points just past the last character.
+  else if (code === 'SYNTAX_ERROR' && /at end of input$/.test(message) && ctx.sql !== undefined) opts.position = Array.from(ctx.sql).length + 1;
   return new GatewayError(code, message, opts);
 }
 
