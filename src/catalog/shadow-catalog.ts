@@ -22,6 +22,12 @@ export interface CatalogResult {
 /** Schemas PostgreSQL itself owns; everything else in the catalog database is a served schema. */
 const SYSTEM_SCHEMAS = "nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'";
 
+/**
+ * Catalog statements are short; a few connections per user serve many sessions. Bounded so that many
+ * users together stay under the metastore's max_connections (metastore/embedded-postgres.ts).
+ */
+const CONNECTIONS_PER_USER = 4;
+
 export interface ShadowCatalogOptions {
   /** The catalog database, as its superuser: refreshes and user roles. */
   admin: pg.PoolConfig & { database: string };
@@ -104,15 +110,15 @@ export class ShadowCatalog {
     return { changed: changed.length, removed: removed.length };
   }
 
-  /** A connection for one gateway session, as the gateway user's role; release it when the session ends. */
-  async session(user: string): Promise<CatalogSession> {
+  /** One gateway session's access to the catalog, as the gateway user's role. */
+  session(user: string): CatalogSession {
     let pool = this.readers.get(user);
     if (!pool) {
-      pool = new pg.Pool({ ...this.opts.admin, user, max: 20, idleTimeoutMillis: 30_000, types: RAW_TEXT });
+      pool = new pg.Pool({ ...this.opts.admin, user, max: CONNECTIONS_PER_USER, idleTimeoutMillis: 10_000, types: RAW_TEXT });
       pool.on('error', (err) => this.opts.logger.warn({ err, user }, 'shadow catalog connection error'));
       this.readers.set(user, pool);
     }
-    return new CatalogSession(await pool.connect());
+    return new CatalogSession(pool);
   }
 
   async close(): Promise<void> {
@@ -142,42 +148,55 @@ interface MirroredTable {
   text: string;
 }
 
-export class CatalogSession {
-  private searchPath: string | null = null;
+/** The search_path each pooled connection has now, so that it is set only when it differs. */
+const connectionSearchPath = new WeakMap<pg.PoolClient, string>();
 
-  constructor(private readonly client: pg.PoolClient) {}
+/**
+ * One gateway session's view of the catalog. Statements borrow a connection of the user's pool for
+ * their duration only, so a thousand idle BI sessions hold no PostgreSQL backends; the session's
+ * search_path is applied to the borrowed connection before each statement.
+ */
+export class CatalogSession {
+  constructor(private readonly pool: pg.Pool) {}
 
   /**
    * Runs a catalog statement under the client session's search_path (pg_table_is_visible, unqualified
    * names and \dt depend on it); parameters are sent as text, typed by the server as it infers them.
    */
   async query(sql: string, params: readonly PgValue[], paramTypes: readonly number[], searchPath: string): Promise<CatalogResult> {
-    if (searchPath !== this.searchPath) {
-      await this.client.query("SELECT set_config('search_path', $1, false)", [searchPath]).catch((e: unknown) => {
-        throw asGatewayError(e);
-      });
-      this.searchPath = searchPath;
-    }
-    const values = params.map((v, i) => (v === null ? null : textEncoder(paramTypes[i] ?? 0, DEFAULT_OUTPUT_SETTINGS)(v)));
-    let r: pg.QueryResult<unknown[]>;
+    let client: pg.PoolClient;
     try {
-      r = await this.client.query<unknown[]>({ text: sql, values, rowMode: 'array' });
+      client = await this.pool.connect();
     } catch (e) {
       throw asGatewayError(e);
     }
-    const columns: ColumnInfo[] = r.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typeModifier: f.dataTypeModifier }));
-    const decoders = columns.map((c) => textDecoder(c.typeOid));
-    const rows = r.rows;
-    const batch: RowBatch = {
-      rowCount: rows.length,
-      columns: columns.map((_, c) => rows.map((row) => (row[c] === null ? null : decoders[c]!(row[c] as string)))),
-    };
-    return { columns, batch, command: r.command, rowCount: r.rowCount ?? rows.length };
+    let broken: Error | undefined;
+    try {
+      if (connectionSearchPath.get(client) !== searchPath) {
+        await client.query("SELECT set_config('search_path', $1, false)", [searchPath]);
+        connectionSearchPath.set(client, searchPath);
+      }
+      const values = params.map((v, i) => (v === null ? null : textEncoder(paramTypes[i] ?? 0, DEFAULT_OUTPUT_SETTINGS)(v)));
+      const r = await client.query<unknown[]>({ text: sql, values, rowMode: 'array' });
+      const columns: ColumnInfo[] = r.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typeModifier: f.dataTypeModifier }));
+      const decoders = columns.map((c) => textDecoder(c.typeOid));
+      const rows = r.rows;
+      const batch: RowBatch = {
+        rowCount: rows.length,
+        columns: columns.map((_, c) => rows.map((row) => (row[c] === null ? null : decoders[c]!(row[c] as string)))),
+      };
+      return { columns, batch, command: r.command, rowCount: r.rowCount ?? rows.length };
+    } catch (e) {
+      // An error without a SQLSTATE is the connection's, not the statement's: do not reuse it.
+      if (!(e as { code?: string }).code) broken = e as Error;
+      throw asGatewayError(e);
+    } finally {
+      client.release(broken);
+    }
   }
 
-  release(): void {
-    this.client.release();
-  }
+  /** Nothing is held between statements; kept so sessions need not know that. */
+  release(): void {}
 }
 
 /** PostgreSQL's own error, with its SQLSTATE, message, detail, hint and position, for the client. */

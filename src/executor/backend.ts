@@ -25,8 +25,10 @@ export class Executor implements GatewayBackend {
   private readonly specs: ParameterSpec[] = parameterSpecs(SERVER_VERSION);
   private nextSessionId = 1;
   private readonly servedTables: ReadonlySet<string>;
+  private readonly servedSchemas: ReadonlySet<string>;
 
   constructor(private readonly deps: ExecutorDeps) {
+    this.servedSchemas = new Set(deps.config.engines.flatMap((e) => e.tables.map((t) => t.schema)));
     this.servedTables = new Set(deps.config.engines.flatMap((e) => e.tables.map((t) => `${t.schema}.${t.name}`.toLowerCase())));
   }
 
@@ -56,6 +58,7 @@ export class Executor implements GatewayBackend {
       ...(this.deps.catalog && { catalog: this.deps.catalog }),
       ...(this.deps.ledger && { ledger: this.deps.ledger }),
       servedTables: this.servedTables,
+      servedSchemas: this.servedSchemas,
     });
   }
 }

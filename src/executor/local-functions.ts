@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/index.ts';
 import { constantValue, findFunctionCalls, quoteLiteral, replaceRanges, type FunctionCall, type Replacement } from '../parser/index.ts';
 import { VERSION_STRING } from '../version.ts';
+import { currentSchema } from './search-path.ts';
 import type { SessionSettings } from './session-settings.ts';
 
 /** What session functions answer from. */
@@ -9,6 +10,8 @@ export interface SessionFacts {
   readonly user: { name: string };
   readonly database: string;
   readonly processId: number;
+  /** Schemas of the served tables (current_schema() returns the first of the search path that exists). */
+  readonly servedSchemas: ReadonlySet<string>;
 }
 
 const SESSION_FUNCTIONS = new Set([
@@ -41,7 +44,11 @@ function literalFor(call: FunctionCall, facts: SessionFacts): string | null {
     case 'current_catalog':
       return call.parens && call.args.length > 0 ? null : quoteLiteral(facts.database);
     case 'current_schema':
-      return call.parens && call.args.length > 0 ? null : quoteLiteral('public');
+      if (call.parens && call.args.length > 0) return null;
+      {
+        const schema = currentSchema(facts.settings.get('search_path') ?? '', facts.user.name, facts.servedSchemas);
+        return schema === null ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(schema);
+      }
     case 'pg_backend_pid':
       return call.args.length === 0 ? `CAST(${facts.processId} AS INTEGER)` : null;
     case 'inet_server_addr':

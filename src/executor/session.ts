@@ -37,6 +37,8 @@ export interface GatewaySessionOptions {
   catalog?: ShadowCatalog;
   /** 'schema.table' of every served table, lower case. */
   servedTables: ReadonlySet<string>;
+  /** Schemas of the served tables, as configured. */
+  servedSchemas: ReadonlySet<string>;
   /** Where each query, catalog statement and COPY is recorded; without it, nothing is. */
   ledger?: StatementLog;
 }
@@ -100,7 +102,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   readonly settings: SessionSettings;
   readonly cursors = new Cursors();
   readonly savepoints: string[] = [];
-  private catalogConnection: Promise<CatalogSession> | null = null;
+  private catalogConnection: CatalogSession | null = null;
   private status: TransactionStatus = 'I';
   private eventSink: SessionEvents | null = null;
   readonly log: Logger;
@@ -120,6 +122,10 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   get database(): string {
     return this.opts.database;
+  }
+
+  get servedSchemas(): ReadonlySet<string> {
+    return this.opts.servedSchemas;
   }
 
   get processId(): number {
@@ -185,7 +191,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     if (plan.kind === 'catalog') {
       // Describe by running it with NULL parameters: catalog statements are cheap reads.
       const count = parameterCount(sql);
-      const described = await (await this.catalogSession()).query(sql, new Array(count).fill(null), paramTypes, this.searchPath());
+      const described = await this.catalogSession().query(sql, new Array(count).fill(null), paramTypes, this.searchPath());
       const types = Array.from({ length: count }, (_, i) => paramTypes[i] ?? 0);
       return { plan, paramTypes: types, columns: described.columns.length > 0 ? described.columns : null };
     }
@@ -250,7 +256,7 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   private async executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal): Promise<StatementExecution> {
     if (plan.kind === 'catalog') {
-      const r = await (await this.catalogSession()).query(sql, params, p?.paramTypes ?? params.map(() => 0), this.searchPath());
+      const r = await this.catalogSession().query(sql, params, p?.paramTypes ?? params.map(() => 0), this.searchPath());
       if (r.columns.length === 0) return commandExecution(r.command);
       return batchesExecution(r.columns, r.rowCount > 0 ? [r.batch] : [], (n) => `${r.command} ${n}`);
     }
@@ -292,8 +298,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   /** This session's own connection to the shadow catalog, opened on first use. */
-  private async catalogSession(): Promise<CatalogSession> {
-    if (!this.catalogConnection) this.catalogConnection = this.opts.catalog!.session(this.opts.user.name);
+  private catalogSession(): CatalogSession {
+    this.catalogConnection ??= this.opts.catalog!.session(this.opts.user.name);
     return this.catalogConnection;
   }
 
@@ -325,9 +331,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   async close(): Promise<void> {
     this.eventSink = null;
     await this.cursors.closeAll();
-    const catalog = this.catalogConnection;
+    this.catalogConnection?.release();
     this.catalogConnection = null;
-    if (catalog) (await catalog.catch(() => null))?.release();
   }
 
   /** `options=-c name=value -c ...` in the startup packet, as libpq sends PGOPTIONS. */

@@ -147,6 +147,9 @@ function normalizeInt(min: number, max: number, units?: readonly Unit[]) {
 function normalizeEncoding(v: string): string {
   const s = v.toUpperCase().replace(/[^A-Z0-9]/g, '');
   if (s === 'UTF8' || s === 'UNICODE') return 'UTF8';
+  // SQL_ASCII means "no conversion": PostgreSQL then passes the server's UTF-8 bytes through unchanged,
+  // which is what tollgate does anyway. psqlODBC's ANSI path asks for it in the C locale.
+  if (s === 'SQLASCII') return 'SQL_ASCII';
   throw new GatewayError('FEATURE_NOT_SUPPORTED', `encoding "${v}" is not supported: tollgate speaks UTF8 only`, { hint: 'Set client_encoding to UTF8.' });
 }
 

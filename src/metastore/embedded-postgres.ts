@@ -223,7 +223,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     const { uid, gid } = await ownerIds(user);
     await chown(logFile, uid, gid);
   }
-  const serverOptions = [`-c listen_addresses=''`, `-k ${socketDir}`, `-p ${PORT}`, '-c max_connections=100', '-c shared_buffers=32MB'].join(' ');
+  const serverOptions = [`-c listen_addresses=''`, `-k ${socketDir}`, `-p ${PORT}`, '-c max_connections=200', '-c shared_buffers=32MB'].join(' ');
   await runAs(user, pgCtl, ['-D', pgdata, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start']).catch(async (e: unknown) => {
     const tail = await readFile(logFile, 'utf8').then((s) => s.split('\n').slice(-5).join('\n')).catch(() => '');
     throw failure('start', e, tail ? `Server log: ${tail}` : undefined);

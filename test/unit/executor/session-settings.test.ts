@@ -178,6 +178,12 @@ describe('SessionSettings: values as PostgreSQL 15 shows them', () => {
     assert.deepEqual(wrong, []);
   });
 
+  it('accepts client_encoding SQL_ASCII (no conversion), as psqlODBC asks in the C locale', () => {
+    const s = settings();
+    s.set('client_encoding', 'sql_ascii');
+    assert.equal(s.show('client_encoding'), 'SQL_ASCII');
+  });
+
   it('refuses, with 0A000, what tollgate cannot do (PostgreSQL accepts these)', () => {
     const s = settings();
     assert.deepEqual(errorOf(() => s.set('datestyle', 'German')), {
