@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { ColumnInfo, RowBatch, TableInfo } from '../connectors/contract.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -46,6 +48,8 @@ export class ShadowCatalog {
   private readonly readers = new Map<string, pg.Pool>();
   /** Each mirrored table as last applied; null before the first refresh. */
   private applied: Map<string, MirroredTable> | null = null;
+  /** Result columns of catalog statements, so a client's Parse costs no extra execution; cleared when the catalog changes. */
+  private readonly described = new LRUCache<string, ColumnInfo[]>({ max: 2000 });
 
   constructor(private readonly opts: ShadowCatalogOptions) {
     this.admin = new pg.Pool({ ...opts.admin, max: 2, idleTimeoutMillis: 30_000 });
@@ -106,6 +110,7 @@ export class ShadowCatalog {
       throw e;
     }
     this.applied = desired;
+    this.described.clear();
     this.opts.logger.info({ tables: tables.length, changed: changed.length, removed: removed.length }, 'shadow catalog refreshed');
     return { changed: changed.length, removed: removed.length };
   }
@@ -114,11 +119,11 @@ export class ShadowCatalog {
   session(user: string): CatalogSession {
     let pool = this.readers.get(user);
     if (!pool) {
-      pool = new pg.Pool({ ...this.opts.admin, user, max: CONNECTIONS_PER_USER, idleTimeoutMillis: 10_000, types: RAW_TEXT });
+      pool = new pg.Pool({ ...this.opts.admin, user, max: CONNECTIONS_PER_USER, idleTimeoutMillis: 60_000, types: RAW_TEXT });
       pool.on('error', (err) => this.opts.logger.warn({ err, user }, 'shadow catalog connection error'));
       this.readers.set(user, pool);
     }
-    return new CatalogSession(pool);
+    return new CatalogSession(pool, this.described);
   }
 
   async close(): Promise<void> {
@@ -148,6 +153,11 @@ interface MirroredTable {
   text: string;
 }
 
+/** A prepared-statement name per statement text (node-pg re-parses a name only on a connection that lacks it). */
+function statementName(sql: string): string {
+  return `tg_${createHash('sha256').update(sql).digest('base64url').slice(0, 32)}`;
+}
+
 /** The search_path each pooled connection has now, so that it is set only when it differs. */
 const connectionSearchPath = new WeakMap<pg.PoolClient, string>();
 
@@ -157,7 +167,24 @@ const connectionSearchPath = new WeakMap<pg.PoolClient, string>();
  * search_path is applied to the borrowed connection before each statement.
  */
 export class CatalogSession {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly described: LRUCache<string, ColumnInfo[]>,
+  ) {}
+
+  /**
+   * The result columns of a catalog statement, for a client's Describe. PostgreSQL is asked by running
+   * the statement once with NULL parameters (catalog statements are cheap reads, and node-pg has no
+   * describe-only call); the answer is kept until the catalog changes.
+   */
+  async describe(sql: string, paramCount: number, paramTypes: readonly number[], searchPath: string): Promise<ColumnInfo[]> {
+    const key = `${searchPath}\u0000${paramTypes.join(',')}\u0000${sql}`;
+    const hit = this.described.get(key);
+    if (hit) return hit;
+    const r = await this.query(sql, new Array<PgValue>(paramCount).fill(null), paramTypes, searchPath);
+    this.described.set(key, r.columns);
+    return r.columns;
+  }
 
   /**
    * Runs a catalog statement under the client session's search_path (pg_table_is_visible, unqualified
@@ -177,7 +204,9 @@ export class CatalogSession {
         connectionSearchPath.set(client, searchPath);
       }
       const values = params.map((v, i) => (v === null ? null : textEncoder(paramTypes[i] ?? 0, DEFAULT_OUTPUT_SETTINGS)(v)));
-      const r = await client.query<unknown[]>({ text: sql, values, rowMode: 'array' });
+      // A named statement: PostgreSQL keeps its plan on this connection (generic after five runs), as
+      // it does for a client that prepares; BI tools repeat the same few catalog statements.
+      const r = await client.query<unknown[]>({ name: statementName(sql), text: sql, values, rowMode: 'array' });
       const columns: ColumnInfo[] = r.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typeModifier: f.dataTypeModifier }));
       const decoders = columns.map((c) => textDecoder(c.typeOid));
       const rows = r.rows;
@@ -187,6 +216,7 @@ export class CatalogSession {
       };
       return { columns, batch, command: r.command, rowCount: r.rowCount ?? rows.length };
     } catch (e) {
+      if (e instanceof GatewayError) throw e; // decoding a value: tollgate's own error, not PostgreSQL's
       // An error without a SQLSTATE is the connection's, not the statement's: do not reuse it.
       if (!(e as { code?: string }).code) broken = e as Error;
       throw asGatewayError(e);

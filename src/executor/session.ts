@@ -189,11 +189,11 @@ export class GatewaySession implements BackendSession, SessionContext {
     if (plan.kind === 'copy') return { plan, paramTypes: [], columns: null };
     if (plan.kind === 'session') return { plan, paramTypes: [], columns: sessionCommandColumns(plan.command, this) };
     if (plan.kind === 'catalog') {
-      // Describe by running it with NULL parameters: catalog statements are cheap reads.
+      // Described once per statement text by running it with NULL parameters (see CatalogSession.describe).
       const count = parameterCount(sql);
-      const described = await this.catalogSession().query(sql, new Array(count).fill(null), paramTypes, this.searchPath());
+      const columns = await this.catalogSession().describe(sql, count, paramTypes, this.searchPath());
       const types = Array.from({ length: count }, (_, i) => paramTypes[i] ?? 0);
-      return { plan, paramTypes: types, columns: described.columns.length > 0 ? described.columns : null };
+      return { plan, paramTypes: types, columns: columns.length > 0 ? columns : null };
     }
     const engineSql = toDuckDB(substituteSessionFunctions(sql, this), paramTypes);
     const described = await this.opts.engine.describe({ sql: engineSql, params: [], paramTypes });

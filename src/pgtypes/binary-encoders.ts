@@ -56,6 +56,15 @@ const oidSend: ValueBinaryEncoder = (v) => {
   return b;
 };
 
+/** regproc's binary form is the function's OID; a value known only by its name cannot be sent that way. */
+const regprocSend: ValueBinaryEncoder = (v) => {
+  if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) return oidSend(v);
+  if (v === '-') return oidSend(0);
+  throw new GatewayError('FEATURE_NOT_SUPPORTED', `regproc value "${String(v)}" cannot be sent in binary format`, {
+    hint: 'Ask for this column in text format, or cast it to oid.',
+  });
+};
+
 const int8Send: ValueBinaryEncoder = (v) => {
   const b = Buffer.allocUnsafe(8);
   if (typeof v === 'bigint') writeInt64(b, v, 0);
@@ -158,8 +167,9 @@ export function binaryEncoder(oid: number): ValueBinaryEncoder {
     case OID.int4:
       return int4Send;
     case OID.oid:
-    case OID.regproc:
       return oidSend;
+    case OID.regproc:
+      return regprocSend;
     case OID.int8:
       return int8Send;
     case OID.float4:

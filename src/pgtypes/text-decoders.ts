@@ -49,8 +49,10 @@ export function textDecoder(oid: number, settings: InputSettings = DEFAULT_OUTPU
     case OID.int8:
       return parseInt8;
     case OID.oid:
-    case OID.regproc:
       return parseOid;
+    case OID.regproc:
+      // Its text form is a function name (or '-' for none), as for every reg* type: kept as text.
+      return checkNoNul;
     case OID.float4:
       return parseFloat4;
     case OID.float8:

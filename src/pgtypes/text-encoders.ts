@@ -72,8 +72,9 @@ export function textEncoder(oid: number, settings: OutputSettings = DEFAULT_OUTP
     case OID.int4:
     case OID.int8:
     case OID.oid:
-    case OID.regproc:
       return numberText;
+    case OID.regproc:
+      return genericText;
     case OID.float4:
     case OID.float8: {
       const fmt = floatFormatter(oid === OID.float4, settings.extraFloatDigits);
