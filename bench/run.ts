@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { startGateway } from '../test/helpers/gateway.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
+import { benchCatalog } from './catalog.ts';
 import { rssBytes } from './lib/rss.ts';
 import { fmtInt, formatTable } from './lib/table.ts';
 import { benchWireStream } from './wire-stream.ts';
@@ -9,10 +10,13 @@ import { benchWireStream } from './wire-stream.ts';
 /**
  * `npm run bench`: every benchmark with its baseline measured in the same run, printed as one table
  * and written to bench/RESULTS.md. BENCH_ROWS (default 10,000,000) and BENCH_REPEATS (default 3)
- * scale the streaming benchmark.
+ * scale the streaming benchmark; BENCH_CATALOG_ITERATIONS (default 200) and BENCH_CATALOG_WARMUP (default
+ * 20) the catalog one, which runs against a second gateway serving the demo tables.
  */
 const rows = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const catalogIterations = Number(process.env.BENCH_CATALOG_ITERATIONS ?? 200);
+const catalogWarmup = Number(process.env.BENCH_CATALOG_WARMUP ?? 20);
 
 const postgres = await startPostgres();
 const tollgate = await startGateway({ config: new URL('./bench.yaml', import.meta.url).pathname });
@@ -23,6 +27,14 @@ try {
   lines.push(['gateway idle RSS after start', '', `${fmtInt(rssBytes(tollgate.pid) / 1024 / 1024)} MB`, '', '', '']);
   const stream = await benchWireStream({ tollgate, postgres, rows, repeats });
   lines.push(...stream.lines);
+  // Catalog statements need tables to describe: the demo tables, at the tests' scale.
+  const demo = await startGateway();
+  try {
+    const catalog = await benchCatalog({ tollgate: demo, postgres, iterations: catalogIterations, warmup: catalogWarmup });
+    lines.push(...catalog.lines);
+  } finally {
+    await demo.stop();
+  }
 } finally {
   await tollgate.stop();
   await postgres.stop();

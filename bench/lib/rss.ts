@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
 export function rssBytes(pid: number): number {
@@ -23,4 +23,43 @@ export function sampleRss(pid: number, everyMs = 50): { stop(): number } {
       return peak;
     },
   };
+}
+
+/** Proportional set size of a process in bytes (shared pages split among their users), from /proc (Linux). */
+export function pssBytes(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const m = /^Pss:\s+(\d+) kB/m.exec(rollup);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** The direct children of a process (parent pid from /proc/<pid>/stat). */
+export function childPids(parent: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) out.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Summed RSS and PSS of a set of processes; processes that exited meanwhile count as 0. */
+export function sumMemory(pids: readonly number[]): { rss: number; pss: number } {
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    try {
+      rss += rssBytes(pid);
+      pss += pssBytes(pid);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return { rss, pss };
 }
