@@ -5,7 +5,7 @@ import type { Connector } from '../connectors/contract.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { BackendSession, GatewayBackend, StartupInfo, UserCredentials } from '../wire/backend.ts';
-import { GatewaySession } from './session.ts';
+import { GatewaySession, newPlanCache } from './session.ts';
 import { parameterSpecs, type ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
 import { SERVER_VERSION } from '../version.ts';
@@ -26,6 +26,7 @@ export class Executor implements GatewayBackend {
   private nextSessionId = 1;
   private readonly servedTables: ReadonlySet<string>;
   private readonly servedSchemas: ReadonlySet<string>;
+  private readonly plans = newPlanCache();
 
   constructor(private readonly deps: ExecutorDeps) {
     this.servedSchemas = new Set(deps.config.engines.flatMap((e) => e.tables.map((t) => t.schema)));
@@ -59,6 +60,7 @@ export class Executor implements GatewayBackend {
       ...(this.deps.ledger && { ledger: this.deps.ledger }),
       servedTables: this.servedTables,
       servedSchemas: this.servedSchemas,
+      plans: this.plans,
     });
   }
 }

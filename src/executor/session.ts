@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ColumnInfo, Connector } from '../connectors/contract.ts';
 import { GatewayError, toGatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -39,16 +40,29 @@ export interface GatewaySessionOptions {
   servedTables: ReadonlySet<string>;
   /** Schemas of the served tables, as configured. */
   servedSchemas: ReadonlySet<string>;
+  /**
+   * Plans by statement text, shared by the sessions of one executor: BI tools and drivers send the same
+   * statements over and over, and classifying one lexes it several times (tens of microseconds each).
+   */
+  plans?: PlanCache;
   /** Where each query, catalog statement and COPY is recorded; without it, nothing is. */
   ledger?: StatementLog;
 }
 
 /** How a statement is answered, decided once per statement text. */
-type Plan =
+export type Plan =
   | { readonly kind: 'session'; readonly command: SessionCommand }
   | { readonly kind: 'copy'; readonly copy: CopyToStdout }
   | { readonly kind: 'catalog' }
   | { readonly kind: 'query' };
+
+/** Plans are pure data decided by the text alone (and the served tables, fixed per executor). */
+export type PlanCache = LRUCache<string, Plan>;
+
+export function newPlanCache(): PlanCache {
+  // Bounded by entries and by text size: a statement cache, not a place for a 10 MB INSERT.
+  return new LRUCache<string, Plan>({ max: 5000, maxSize: 32 * 1024 * 1024, sizeCalculation: (_plan, sql) => sql.length + 64 });
+}
 
 function planOf(sql: string, servedTables: ReadonlySet<string>, hasCatalog: boolean): Plan {
   const command = classifySessionStatement(sql);
@@ -294,7 +308,11 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   private plan(sql: string): Plan {
-    return planOf(sql, this.opts.servedTables, this.opts.catalog !== undefined);
+    const cached = this.opts.plans?.get(sql);
+    if (cached) return cached;
+    const plan = planOf(sql, this.opts.servedTables, this.opts.catalog !== undefined);
+    this.opts.plans?.set(sql, plan);
+    return plan;
   }
 
   /** This session's own connection to the shadow catalog, opened on first use. */
