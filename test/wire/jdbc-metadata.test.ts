@@ -12,6 +12,7 @@ import { startTarget, targetKind, targetSkipReason, type Target } from '../helpe
 
 const CHECKS = [
   'product_version',
+  'get_catalogs',
   'get_schemas',
   'get_tables_with_remarks',
   'get_columns_repeated',

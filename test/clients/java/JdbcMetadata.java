@@ -33,6 +33,12 @@ public class JdbcMetadata {
         expect(m.getDatabaseProductName().equals("PostgreSQL"), m.getDatabaseProductName());
         expect(m.getDatabaseMajorVersion() == 15, "major " + m.getDatabaseMajorVersion());
       });
+      check("get_catalogs", () -> {
+        List<String> catalogs = new ArrayList<>();
+        try (ResultSet rs = m.getCatalogs()) { while (rs.next()) catalogs.add(rs.getString("TABLE_CAT")); }
+        expect(catalogs.contains("tollgate"), "catalogs " + catalogs);
+        expect(c.getCatalog().equals("tollgate"), "connection catalog " + c.getCatalog());
+      });
       check("get_schemas", () -> {
         List<String> schemas = new ArrayList<>();
         try (ResultSet rs = m.getSchemas()) { while (rs.next()) schemas.add(rs.getString("TABLE_SCHEM")); }
