@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   DUPLICATE_CURSOR: { sqlstate: '42P03', kind: 'user' },
   QUERY_CANCELED: { sqlstate: '57014', kind: 'cancelled' },
   OUT_OF_MEMORY: { sqlstate: '53200', kind: 'resources' },
+  /** A federated plan would pull more from an engine than the configured cap. */
+  CONFIGURATION_LIMIT_EXCEEDED: { sqlstate: '53400', kind: 'resources' },
   // Engines
   ENGINE_UNAVAILABLE: { sqlstate: '08006', kind: 'external' },
   ENGINE_ERROR: { sqlstate: '58000', kind: 'external' },

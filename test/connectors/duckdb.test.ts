@@ -21,8 +21,8 @@ import {
   DuckDBUUIDValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { Connector } from '../../src/connectors/contract.ts';
-import { DuckDBConnector, parseDuckDBMessage, type DuckDBConnectorOptions } from '../../src/connectors/duckdb/index.ts';
+import type { Connector, RowBatch } from '../../src/connectors/contract.ts';
+import { DuckDBConnector, parseDuckDBMessage, type DuckDBConnectorOptions, type InputRelation } from '../../src/connectors/duckdb/index.ts';
 import { chunkToBatch } from '../../src/connectors/duckdb/stream.ts';
 import { readerFor } from '../../src/connectors/duckdb/vectors.ts';
 import { GatewayError } from '../../src/errors/index.ts';
@@ -655,3 +655,79 @@ function bigintJson(_k: string, v: unknown): unknown {
 }
 
 export type { Connector, PgValue };
+
+describe('duckdb connector: input relations (the join side of federated queries)', () => {
+  let c: DuckDBConnector;
+  before(async () => {
+    c = await DuckDBConnector.create(options({ maxConnections: 1 }));
+  });
+  after(async () => {
+    await c?.close();
+  });
+
+  async function* batches(rows: PgValue[][], width: number): AsyncGenerator<RowBatch> {
+    // Two batches, so loading spans more than one.
+    const half = Math.ceil(rows.length / 2);
+    for (const part of [rows.slice(0, half), rows.slice(half)]) {
+      if (part.length === 0) continue;
+      yield { rowCount: part.length, columns: Array.from({ length: width }, (_, i) => part.map((r) => r[i] ?? null)) };
+    }
+  }
+
+  const customers: InputRelation = {
+    name: 'tg_in_1',
+    source: 'crm.customers on engine pg',
+    columns: [
+      { name: 'customer', typeOid: OID.text, typeModifier: -1 },
+      { name: 'tier', typeOid: OID.varchar, typeModifier: 14 },
+      { name: 'credit', typeOid: OID.numeric, typeModifier: ((12 << 16) | 2) + 4 },
+      { name: 'since', typeOid: OID.date, typeModifier: -1 },
+      { name: 'seen_at', typeOid: OID.timestamptz, typeModifier: -1 },
+      { name: 'id', typeOid: OID.uuid, typeModifier: -1 },
+      { name: 'big', typeOid: OID.int8, typeModifier: -1 },
+      { name: 'vip', typeOid: OID.bool, typeModifier: -1 },
+    ],
+    batches: undefined as unknown as AsyncIterable<RowBatch>,
+  };
+  const customerRows: PgValue[][] = [
+    ['customer 1', 'gold', '1234.50', 19723, 1_704_067_200_000_000n, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 9_007_199_254_740_993n, true],
+    ['customer 2', 'silver', '-0.01', -Infinity, null, null, -1n, false],
+    ['customer 3', null, null, null, null, null, null, null],
+  ];
+
+  it('joins rows loaded from elsewhere with a lake table, with exact values, on one connection', async () => {
+    const stream = await c.executeWith(
+      query(`SELECT b.customer, i.tier, i.credit, i.since, i.seen_at, i.id, i.big, i.vip, count(*) AS n
+             FROM lake.bookings b JOIN tg_in_1 i ON i.customer = b.customer
+             GROUP BY ALL ORDER BY 1`),
+      [{ ...customers, batches: batches(customerRows, 8) }],
+      { signal: new AbortController().signal, limits: { maxRows: 100 } },
+    );
+    const { rows } = await collect(stream);
+    assert.deepEqual(rows.map((r) => r.slice(0, 8)), customerRows);
+    assert.deepEqual(rows.map((r) => r[8]), [40n, 40n, 40n]);
+    // The temporary table is gone once the result is closed, and the one connection is free again.
+    await assert.rejects(run(c, 'SELECT * FROM tg_in_1'), (e: unknown) => e instanceof GatewayError && e.sqlstate === '42P01');
+  });
+
+  it('a part larger than the cap fails with 53400 naming its source, and frees the connection', async () => {
+    const many = Array.from({ length: 11 }, (_, i) => [`customer ${i}`]);
+    await assert.rejects(
+      c.executeWith(query('SELECT count(*) FROM tg_in_2'), [{ name: 'tg_in_2', source: 'crm.customers on engine pg', columns: [customers.columns[0]!], batches: batches(many, 1) }], {
+        signal: new AbortController().signal,
+        limits: { maxRows: 10 },
+      }),
+      (e: unknown) => e instanceof GatewayError && e.sqlstate === '53400' && /more than 10 rows from crm\.customers on engine pg/.test(e.message),
+    );
+    const { rows } = await run(c, 'SELECT 1 AS one');
+    assert.deepEqual(rows, [[1]]);
+  });
+
+  it('a part that needs no column still brings its row count', async () => {
+    const stream = await c.executeWith(query('SELECT count(*) AS n FROM tg_in_3'), [{ name: 'tg_in_3', source: 'x', columns: [], batches: batches([[], [], []], 0) }], {
+      signal: new AbortController().signal,
+      limits: { maxRows: 10 },
+    });
+    assert.deepEqual((await collect(stream)).rows, [[3n]]);
+  });
+});

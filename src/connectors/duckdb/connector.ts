@@ -24,6 +24,7 @@ import { canceledError, mapDuckDBError, type ErrorContext } from './errors.ts';
 import { validateOptions, type DuckDBConnectorOptions, type ValidatedOptions } from './options.ts';
 import { bindParams } from './params.ts';
 import { ConnectionPool, type Lease } from './pool.ts';
+import { dropInputs, loadInput, type InputLimits, type InputRelation } from './inputs.ts';
 import { createEngine, type Engine } from './setup.ts';
 import { leadingKeyword, quoteIdent, stripTrailingSemicolons } from './sql.ts';
 import { DuckDBResultStream } from './stream.ts';
@@ -118,6 +119,30 @@ function castWrapper(sql: string, plans: readonly ColumnPlan[]): string {
  * DuckDB over Parquet: one in-memory instance, one view per lake table, a pool of connections, and
  * results streamed chunk by chunk as canonical PostgreSQL values. Read-only by construction.
  */
+/** A lease whose release first drops the inputs' temporary tables (unless the connection is gone). */
+function withInputsDropped(lease: Lease, inputs: readonly InputRelation[], logger: Logger): Lease {
+  let released = false;
+  return {
+    get connection() {
+      return lease.connection;
+    },
+    get shuttingDown() {
+      return lease.shuttingDown;
+    },
+    get revoked() {
+      return lease.revoked;
+    },
+    release() {
+      if (released) return;
+      released = true;
+      if (lease.revoked) return lease.release();
+      dropInputs(lease.connection, inputs)
+        .catch((err: unknown) => logger.warn({ err }, 'dropping federated inputs failed'))
+        .finally(() => lease.release());
+    },
+  };
+}
+
 export class DuckDBConnector implements Connector {
   readonly kind = 'duckdb';
   readonly capabilities: Capabilities = { cancel: true, parameters: true, describe: true };
@@ -273,7 +298,37 @@ export class DuckDBConnector implements Connector {
     const { signal } = opts;
     const startedAt = performance.now();
     if (signal.aborted) throw canceledError();
-    const lease = await this.pool.acquire(signal);
+    return this.executeOn(await this.pool.acquire(signal), q, signal, startedAt);
+  }
+
+  /**
+   * Runs a statement over rows that come from elsewhere: each input is loaded into a temporary table
+   * of one pooled connection (see inputs.ts), the statement runs on that connection and can join them
+   * with the lake tables, and the tables are dropped when the result is closed.
+   */
+  async executeWith(q: CompiledQuery, inputs: readonly InputRelation[], opts: { signal: AbortSignal; limits: InputLimits }): Promise<ResultStream> {
+    this.ensureOpen();
+    const { signal } = opts;
+    const startedAt = performance.now();
+    if (signal.aborted) throw canceledError();
+    const lease = withInputsDropped(await this.pool.acquire(signal), inputs, this.logger);
+    const onAbort = (): void => {
+      if (!lease.revoked) lease.connection.interrupt();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      // Loaded one after the other: one DuckDB connection takes one appender at a time.
+      for (const input of inputs) await loadInput(lease.connection, input, opts.limits, signal);
+    } catch (e) {
+      lease.release();
+      throw e instanceof GatewayError ? e : signal.aborted ? canceledError(e) : mapDuckDBError(e);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    return this.executeOn(lease, q, signal, startedAt);
+  }
+
+  private async executeOn(lease: Lease, q: CompiledQuery, signal: AbortSignal, startedAt: number): Promise<ResultStream> {
     const onAbort = (): void => {
       if (!lease.revoked) lease.connection.interrupt();
     };
