@@ -36,3 +36,13 @@ export {
   type ConstantValue,
 } from './local-functions.ts';
 export { classifyCopy, type CopyOptions, type CopyToStdout } from './copy.ts';
+export {
+  analyzeQuery,
+  type Analysis,
+  type AnalyzeOptions,
+  type TableRead,
+  type TableColumns,
+  type Predicate,
+  type ComparisonOp,
+  type RelationRef,
+} from './analyze.ts';
