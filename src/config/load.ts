@@ -3,7 +3,17 @@ import path from 'node:path';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
 import { GatewayError } from '../errors/index.ts';
-import { ConfigSchema, type ConfigInput, type ServerConfig } from './schema.ts';
+import { Type } from '@sinclair/typebox';
+import { ConfigSchema, DuckDBEngineSchema, PostgresEngineSchema, type ConfigInput, type ServerConfig } from './schema.ts';
+
+/**
+ * Each engine is validated against the schema of its `kind`: against the union of all of them, a
+ * mistake would only say "expected union value".
+ */
+const ENGINE_SCHEMAS = { duckdb: DuckDBEngineSchema, postgres: PostgresEngineSchema } as const;
+const EngineKindSchema = Type.Object({
+  kind: Type.Union(Object.keys(ENGINE_SCHEMAS).map((k) => Type.Literal(k))),
+});
 
 /** Role names the metastore uses for itself, and those PostgreSQL does not allow for a role. */
 const RESERVED_USER_NAMES = new Set(['tollgate_metastore', 'tollgate_users', 'public', 'none', 'current_user', 'session_user', 'current_role']);
@@ -69,6 +79,8 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
   // those first, while the value is still the one written.
   const replaced = [...Value.Errors(ConfigSchema, withServer)].find((e) => e.value !== undefined && (e.schema as { default?: unknown }).default !== undefined);
   if (replaced) throw schemaError(replaced);
+  const engineError = firstEngineError((raw as Record<string, unknown>).engines);
+  if (engineError) throw schemaError(engineError);
   const value = Value.Default(ConfigSchema, Value.Clone(withServer)) as unknown;
   const first = Value.Errors(ConfigSchema, value).First();
   if (first) throw schemaError(first);
@@ -101,7 +113,25 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
       if (v === '') throw fail(['users', i, 'password'], `${at}.password: environment variable ${u.password.env} is empty`);
     }
   });
-  cfg.engines.forEach((e, i) => {
+  const engines = cfg.engines.map((e, i) => {
+    if (e.kind !== 'postgres') return e;
+    const at = `engines[${i}] (engine "${e.name}")`;
+    const variable = e.connection.password.env;
+    if (env[variable] === undefined) throw fail(['engines', i, 'connection', 'password'], `${at}.connection.password: environment variable ${variable} is not set`);
+    if (env[variable] === '') throw fail(['engines', i, 'connection', 'password'], `${at}.connection.password: environment variable ${variable} is empty`);
+    if (e.tables.length === 0 && e.schemas.length === 0)
+      throw fail(['engines', i], `${at}: name the tables to serve (tables) or the schemas to discover them in (schemas)`);
+    const schemaSeen = new Map<string, number>();
+    e.schemas.forEach((name, j) => {
+      const before = schemaSeen.get(name);
+      if (before !== undefined) throw fail(['engines', i, 'schemas', j], `${at}.schemas[${j}]: schema "${name}" is already listed at schemas[${before}]`);
+      schemaSeen.set(name, j);
+    });
+    const ssl = e.connection.ssl;
+    if (typeof ssl === 'object' && ssl.ca !== undefined) return { ...e, connection: { ...e.connection, ssl: { ...ssl, ca: path.resolve(baseDir, ssl.ca) } } };
+    return e;
+  });
+  engines.forEach((e, i) => {
     const seen = new Map<string, number>();
     e.tables.forEach((t, j) => {
       const key = `${t.schema}.${t.name}`.toLowerCase();
@@ -110,7 +140,35 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
       seen.set(key, j);
     });
   });
-  return { ...cfg, server, dataDir, configPath: null };
+  return { ...cfg, engines, server, dataDir, configPath: null };
+}
+
+/** The first schema error of an engine entry, checked against its own kind's schema (paths from the top). */
+function firstEngineError(engines: unknown): ValueError | undefined {
+  if (!Array.isArray(engines)) return undefined; // the whole-config check reports it
+  for (let i = 0; i < engines.length; i++) {
+    const engine: unknown = engines[i];
+    const at = (e: ValueError): ValueError => ({ ...e, path: `/engines/${i}${e.path}` });
+    const kindError = Value.Errors(EngineKindSchema, engine).First();
+    // An engine without a name says so first (as checked against the first kind's schema).
+    const named = typeof engine === 'object' && engine !== null && 'name' in engine;
+    if (kindError && named) return at(kindError);
+    const schema = kindError ? DuckDBEngineSchema : ENGINE_SCHEMAS[(engine as { kind: keyof typeof ENGINE_SCHEMAS }).kind];
+    const replaced = [...Value.Errors(schema, engine)].find((e) => e.value !== undefined && (e.schema as { default?: unknown }).default !== undefined);
+    if (replaced) return at(replaced);
+    const errors = [...Value.Errors(schema, Value.Default(schema, Value.Clone(engine)))];
+    const first = errors[0];
+    if (first) {
+      // A required key missing beside an unknown one is most likely misspelt: say that.
+      const parent = (e: ValueError) => e.path.slice(0, e.path.lastIndexOf('/'));
+      const misspelt =
+        first.type === ValueErrorType.ObjectRequiredProperty
+          ? errors.find((e) => e.type === ValueErrorType.ObjectAdditionalProperties && parent(e) === parent(first))
+          : undefined;
+      return at(misspelt ?? first);
+    }
+  }
+  return undefined;
 }
 
 function checkUnique(names: string[], section: string, what: string, fail: (keys: KeyPath, message: string) => GatewayError): void {
@@ -138,6 +196,13 @@ function describeError(e: ValueError, raw: unknown): string {
   const schema = e.schema as { anyOf?: Array<{ const?: unknown }>; const?: unknown; properties?: Record<string, unknown> };
 
   if (keys[0] === 'users' && keys[2] === 'password') return describePassword(at.replace(/\.scram$|\.env$/, ''), e.value);
+  if (keys[0] === 'engines' && keys[2] === 'connection' && keys[3] === 'password') {
+    const engines = (raw as { engines?: unknown }).engines;
+    const engine = Array.isArray(engines) ? (engines[Number(keys[1])] as { connection?: { password?: unknown } } | undefined) : undefined;
+    return describeEnginePassword(at.replace(/\.password\..*$/, '.password'), engine?.connection?.password);
+  }
+  if (keys[0] === 'engines' && keys[2] === 'connection' && keys[3] === 'ssl' && keys.length === 4 && e.type === ValueErrorType.Union)
+    return `${at}: expected true, false or { rejectUnauthorized: true|false, ca: <PEM file> }${got}`;
   switch (e.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
       const key = keys[keys.length - 1]!;
@@ -172,6 +237,20 @@ function describePassword(at: string, value: unknown): string {
     return `${at}: expected exactly one of the keys scram or env (got ${keys.length === 0 ? 'none' : keys.join(', ')}); ${HASH_PASSWORD_HINT}`;
   }
   return `${at}: expected { scram: ... } or { env: ... } (got ${kindOf(value)}); ${HASH_PASSWORD_HINT}`;
+}
+
+const ENGINE_PASSWORD_HINT = "write password: { env: VARIABLE } and set that variable in tollgate's environment";
+
+/** `at` is the path of an engine's connection.password; like a user's password, the value is never echoed. */
+function describeEnginePassword(at: string, value: unknown): string {
+  if (value === undefined) return `${at}: required key is missing; ${ENGINE_PASSWORD_HINT}`;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === 'env') return `${at}.env: expected the name of an environment variable (got ${kindOf((value as { env?: unknown }).env)})`;
+    return `${at}: expected exactly the key env (got ${keys.length === 0 ? 'none' : keys.join(', ')}); ${ENGINE_PASSWORD_HINT}`;
+  }
+  if (typeof value === 'string' || typeof value === 'number') return `${at}: a plain-text password is not accepted; ${ENGINE_PASSWORD_HINT}`;
+  return `${at}: expected { env: ... } (got ${kindOf(value)}); ${ENGINE_PASSWORD_HINT}`;
 }
 
 function kindOf(v: unknown): string {

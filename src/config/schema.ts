@@ -60,7 +60,56 @@ export const DuckDBEngineSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const EngineSchema = Type.Union([DuckDBEngineSchema]);
+export const PostgresTableSchema = Type.Object(
+  {
+    schema: Type.String({ minLength: 1 }),
+    name: Type.String({ minLength: 1 }),
+    comment: Type.Optional(Type.String({ description: "Wins over the table's COMMENT in PostgreSQL." })),
+    columns: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Column comments shown in BI tools; win over PostgreSQL's own." })),
+  },
+  { additionalProperties: false },
+);
+
+export const PostgresConnectionSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, description: 'Host name or address (or a Unix socket directory).' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 5432 }),
+    database: Type.String({ minLength: 1 }),
+    user: Type.String({ minLength: 1 }),
+    password: Type.Object(
+      { env: Type.String({ minLength: 1, description: 'Name of an environment variable holding the password.' }) },
+      { additionalProperties: false, description: 'Never a plain-text password.' },
+    ),
+    ssl: Type.Optional(
+      Type.Union([
+        Type.Boolean(),
+        Type.Object(
+          {
+            rejectUnauthorized: Type.Boolean({ default: true, description: "Verify the server's certificate." }),
+            ca: Type.Optional(Type.String({ description: 'PEM file of the CA to trust, relative to the config file or absolute.' })),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PostgresEngineSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    kind: Type.Literal('postgres'),
+    connection: PostgresConnectionSchema,
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1, description: 'Statements that may run at once (pooled connections); default 10.' })),
+    statementTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, description: "PostgreSQL's statement_timeout for every statement (0: none)." })),
+    tables: Type.Array(PostgresTableSchema, { default: [], description: 'Tables served, named one by one.' }),
+    schemas: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Schemas whose every table and view is served.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const EngineSchema = Type.Union([DuckDBEngineSchema, PostgresEngineSchema]);
 
 export const ServerSchema = Type.Object(
   {
@@ -107,6 +156,8 @@ export type ConfigInput = Static<typeof ConfigSchema>;
 export type ServerConfig = Static<typeof ServerSchema>;
 export type EngineConfig = Static<typeof EngineSchema>;
 export type DuckDBEngineConfig = Static<typeof DuckDBEngineSchema>;
+export type PostgresEngineConfig = Static<typeof PostgresEngineSchema>;
+export type PostgresTableConfig = Static<typeof PostgresTableSchema>;
 export type ParquetTableConfig = Static<typeof ParquetTableSchema>;
 export type UserConfig = Static<typeof UserSchema>;
 export type TeamConfig = Static<typeof TeamSchema>;

@@ -41,8 +41,10 @@ describe('config: the demo file', () => {
     assert.deepEqual(cfg.engines.map((e) => [e.name, e.kind, e.tables.map((t) => `${t.schema}.${t.name}`)]), [
       ['lake', 'duckdb', ['lake.hotels', 'lake.bookings', 'lake.searches']],
     ]);
-    assert.equal(cfg.engines[0]!.tables[0]!.hivePartitioning, false);
-    assert.equal(cfg.engines[0]!.tables[1]!.hivePartitioning, true);
+    const lake = cfg.engines[0]!;
+    assert.ok(lake.kind === 'duckdb');
+    assert.equal(lake.tables[0]!.hivePartitioning, false);
+    assert.equal(lake.tables[1]!.hivePartitioning, true);
     assert.deepEqual(cfg.teams.map((t) => t.name), ['growth', 'pricing', 'ml', 'platform']);
     assert.deepEqual(cfg.users.map((u) => [u.name, u.team, u.role, u.allowCleartext, u.disabled]), [
       ['alice', 'growth', 'analyst', false, false],
@@ -170,7 +172,7 @@ describe('config: bad files', () => {
     ['users as a mapping', `${ENGINE}users: {}\n`, [/users: expected array \(got a mapping\) \(line 4\)/]],
     ['teams as a string', `${ENGINE}teams: growth\n`, [/teams: expected array \(got "growth"\)/]],
     ['tables as a mapping', `${ENGINE}    tables: {}\n`, [/engines\[0\] \(engine "lake"\)\.tables: expected array \(got a mapping\)/]],
-    ['unknown engine kind', 'engines:\n  - name: imp\n    kind: impala\n', [/engines\[0\] \(engine "imp"\)\.kind: expected "duckdb" \(got "impala"\) \(line 3\)/]],
+    ['unknown engine kind', 'engines:\n  - name: imp\n    kind: impala\n', [/engines\[0\] \(engine "imp"\)\.kind: expected one of "duckdb", "postgres" \(got "impala"\) \(line 3\)/]],
     ['bad log level', `${ENGINE}logLevel: verbose\n`, [/logLevel: expected one of "trace", "debug", "info", "warn", "error", "silent" \(got "verbose"\)/]],
     ['bad role', `${ENGINE}${USERS}    role: root\n    password: { env: P }\n`, [/users\[0\] \(user "alice"\)\.role: expected one of "analyst", "admin" \(got "root"\)/]],
     ['threads as a word', `${ENGINE}    threads: four\n`, [/engines\[0\] \(engine "lake"\)\.threads: expected integer \(got "four"\)/]],
@@ -254,5 +256,86 @@ describe('config: files on disk', () => {
     const file = path.join(dir, 'syntax.yaml');
     await writeFile(file, `${ENGINE}teams:\n  - name: a\n - name: b\n`);
     await assert.rejects(loadConfig(file, {}, {}), (e: unknown) => e instanceof GatewayError && e.code === 'CONFIG_INVALID' && /syntax\.yaml: syntax error at line 6, column \d+: /.test(e.message));
+  });
+});
+
+describe('config: postgres engines', () => {
+  const PG = 'engines:\n  - name: wh\n    kind: postgres\n    connection: { host: db.internal, database: dwh, user: tollgate, password: { env: WH_PW } }\n';
+  const ENV = { WH_PW: 's3cr3t-Pa55' };
+
+  it('loads one, with defaults, the password left in the environment', () => {
+    const cfg = load(`${PG}    schemas: [sales]\n`, {}, ENV);
+    assert.deepEqual(cfg.engines, [
+      {
+        name: 'wh',
+        kind: 'postgres',
+        connection: { host: 'db.internal', port: 5432, database: 'dwh', user: 'tollgate', password: { env: 'WH_PW' } },
+        tables: [],
+        schemas: ['sales'],
+      },
+    ]);
+    assert.doesNotMatch(JSON.stringify(cfg), /s3cr3t/);
+  });
+
+  it('keeps tables with comments, limits, and TLS with a CA file relative to the config file', () => {
+    const cfg = load(
+      `${PG}    maxConnections: 4\n    statementTimeoutMs: 30000\n    tables:\n      - { schema: sales, name: orders, comment: one row per order, columns: { id: order id } }\n`.replace(
+        'password: { env: WH_PW } }',
+        'password: { env: WH_PW }, port: 6432, ssl: { ca: certs/ca.pem } }',
+      ),
+      {},
+      ENV,
+    );
+    const e = cfg.engines[0]!;
+    assert.ok(e.kind === 'postgres');
+    assert.deepEqual(e.connection.ssl, { rejectUnauthorized: true, ca: '/etc/tollgate/certs/ca.pem' });
+    assert.equal(e.connection.port, 6432);
+    assert.equal(e.maxConnections, 4);
+    assert.equal(e.statementTimeoutMs, 30000);
+    assert.deepEqual(e.tables, [{ schema: 'sales', name: 'orders', comment: 'one row per order', columns: { id: 'order id' } }]);
+    assert.deepEqual(e.schemas, []);
+  });
+
+  it('accepts ssl: true, and a postgres engine beside a duckdb one', () => {
+    const cfg = load(`${PG.replace('password: { env: WH_PW } }', 'password: { env: WH_PW }, ssl: true }')}    schemas: [a]\n  - name: lake\n    kind: duckdb\n`, {}, ENV);
+    assert.deepEqual(cfg.engines.map((e) => e.kind), ['postgres', 'duckdb']);
+    assert.equal(cfg.engines[0]!.kind === 'postgres' && cfg.engines[0]!.connection.ssl, true);
+  });
+
+  const cases: Array<[string, string, RegExp[], NodeJS.ProcessEnv?]> = [
+    ['password variable not set', `${PG}    schemas: [a]\n`, [/engines\[0\] \(engine "wh"\)\.connection\.password: environment variable WH_PW is not set \(line 4\)/], {}],
+    ['password variable empty', `${PG}    schemas: [a]\n`, [/engines\[0\] \(engine "wh"\)\.connection\.password: environment variable WH_PW is empty/], { WH_PW: '' }],
+    [
+      'plain-text password',
+      `${PG.replace('{ env: WH_PW }', 'hunter2')}    schemas: [a]\n`,
+      [/engines\[0\] \(engine "wh"\)\.connection\.password: a plain-text password is not accepted; write password: \{ env: VARIABLE \}/],
+    ],
+    ['a SCRAM verifier as password', `${PG.replace('{ env: WH_PW }', `{ scram: "${VERIFIER}" }`)}    schemas: [a]\n`, [/connection\.password: expected exactly the key env \(got scram\)/]],
+    ['no password', `${PG.replace(', password: { env: WH_PW }', '')}    schemas: [a]\n`, [/engines\[0\] \(engine "wh"\)\.connection\.password: required key is missing; write password: \{ env: VARIABLE \}/]],
+    ['empty variable name', `${PG.replace('{ env: WH_PW }', '{ env: "" }')}    schemas: [a]\n`, [/connection\.password\.env: expected the name of an environment variable \(got ""\)/]],
+    ['neither tables nor schemas', PG, [/engines\[0\] \(engine "wh"\): name the tables to serve \(tables\) or the schemas to discover them in \(schemas\) \(line 2\)/]],
+    ['a schema listed twice', `${PG}    schemas: [a, b, a]\n`, [/engines\[0\] \(engine "wh"\)\.schemas\[2\]: schema "a" is already listed at schemas\[0\]/]],
+    ['no connection', 'engines:\n  - name: wh\n    kind: postgres\n    schemas: [a]\n', [/engines\[0\] \(engine "wh"\)\.connection: required key is missing \(line 2\)/]],
+    ['port as a string', `${PG.replace('host: db.internal', 'host: db.internal, port: "5432"')}    schemas: [a]\n`, [/engines\[0\] \(engine "wh"\)\.connection\.port: expected integer \(got "5432"\)/]],
+    ['misspelt connection key', `${PG.replace('database: dwh', 'databse: dwh')}    schemas: [a]\n`, [/connection\.databse: unknown key \(did you mean "database"\?\); allowed here: host, port, database, user, password, ssl \(line 4\)/]],
+    ['an unknown ssl key', `${PG.replace('password: { env: WH_PW } }', 'password: { env: WH_PW }, ssl: { verify: true } }')}    schemas: [a]\n`, [/engines\[0\] \(engine "wh"\)\.connection\.ssl: expected true, false or \{ rejectUnauthorized: true\|false, ca: <PEM file> \} \(got a mapping\)/]],
+    ['a duckdb key on a postgres engine', `${PG}    schemas: [a]\n    threads: 4\n`, [/engines\[0\] \(engine "wh"\)\.threads: unknown key; allowed here: name, kind, connection, maxConnections, statementTimeoutMs, tables, schemas \(line 6\)/]],
+    ['a path on a postgres table', `${PG}    tables:\n      - { schema: s, name: t, path: t.parquet }\n`, [/engines\[0\] \(engine "wh"\)\.tables\[0\]\.path: unknown key; allowed here: schema, name, comment, columns/]],
+    ['a postgres key on a duckdb engine', `${ENGINE}    schemas: [a]\n`, [/engines\[0\] \(engine "lake"\)\.schemas: unknown key/]],
+    ['a duckdb table on a postgres engine without a name', `${PG}    tables:\n      - { schema: s }\n`, [/engines\[0\] \(engine "wh"\)\.tables\[0\]\.name: required key is missing/]],
+    ['a negative statement timeout', `${PG}    schemas: [a]\n    statementTimeoutMs: -1\n`, [/statementTimeoutMs: expected integer to be greater or equal to 0 \(got -1\)/]],
+    ['a duplicate table', `${PG}    tables:\n      - { schema: s, name: t }\n      - { schema: s, name: t }\n`, [/engines\[0\]\.tables\[1\]: table s\.t is already declared at engines\[0\]\.tables\[0\] of engine "wh"/]],
+  ];
+  for (const [name, text, patterns, env] of cases) {
+    it(`refuses ${name}`, () => {
+      rejects(text, patterns, env ?? ENV);
+    });
+  }
+
+  it('never echoes a plain-text engine password', () => {
+    for (const pw of ['"s3cr3t-Pa55"', '{ plain: s3cr3t-Pa55 }', '[s3cr3t-Pa55]']) {
+      const msg = rejects(`${PG.replace('{ env: WH_PW }', pw)}    schemas: [a]\n`, [/connection\.password/], ENV);
+      assert.doesNotMatch(msg, /s3cr3t/);
+    }
   });
 });
