@@ -1,24 +1,36 @@
-import type { ShadowCatalog } from '../catalog/index.ts';
+import { ServedTables, type ShadowCatalog } from '../catalog/index.ts';
 import type { Connector, TableInfo } from '../connectors/contract.ts';
 import type { Logger } from '../log/index.ts';
 
 /**
- * Keeps the shadow catalog equal to what the engines serve: at start, then every interval. An engine
- * that cannot list its tables (down, misconfigured) keeps the tables it listed last, and the log says
- * why; a refresh that fails leaves the last good catalog in place.
+ * Keeps what tollgate serves equal to what the engines hold: lists every engine's tables at start and
+ * every interval, swaps in a new ServedTables (routing reads it), and mirrors it into the shadow catalog
+ * when one is attached. An engine that cannot list its tables (down, misconfigured) keeps the tables it
+ * listed last, and the log says why; a shadow catalog refresh that fails leaves its last good state.
  */
 export class CatalogRefresher {
   private readonly lastListed = new Map<string, TableInfo[]>();
+  private current = new ServedTables([]);
+  private catalog: ShadowCatalog | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly catalog: ShadowCatalog,
     private readonly connectors: readonly Connector[],
     private readonly logger: Logger,
   ) {}
 
-  /** One refresh; concurrent calls share it. The first one throws if it fails (there is no catalog yet). */
+  served(): ServedTables {
+    return this.current;
+  }
+
+  /** Mirrors the served tables into `catalog` now and at every later refresh; throws if the first mirror fails. */
+  async attach(catalog: ShadowCatalog): Promise<void> {
+    await catalog.refresh(this.current.distinct());
+    this.catalog = catalog;
+  }
+
+  /** One refresh; concurrent calls share it. */
   refresh(): Promise<void> {
     this.running ??= this.run().finally(() => {
       this.running = null;
@@ -47,14 +59,15 @@ export class CatalogRefresher {
         try {
           const tables = await c.listTables();
           this.lastListed.set(c.name, tables);
-          return tables;
+          return tables.map((t) => ({ ...t, engine: c.name }));
         } catch (err) {
-          const kept = this.lastListed.get(c.name);
-          this.logger.warn({ err, engine: c.name, kept: kept?.length ?? 0 }, 'engine cannot list its tables; its last listed tables stay in the catalog');
-          return kept ?? [];
+          const kept = this.lastListed.get(c.name) ?? [];
+          this.logger.warn({ err, engine: c.name, kept: kept.length }, 'engine cannot list its tables; its last listed tables stay served');
+          return kept.map((t) => ({ ...t, engine: c.name }));
         }
       }),
     );
-    await this.catalog.refresh(listed.flat());
+    this.current = new ServedTables(listed.flat());
+    await this.catalog?.refresh(this.current.distinct());
   }
 }

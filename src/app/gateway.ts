@@ -1,14 +1,17 @@
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { DuckDBConnector } from '../connectors/duckdb/index.ts';
+import { PostgresConnector, postgresOptionsFromConfig } from '../connectors/postgres/index.ts';
 import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { ShadowCatalog } from '../catalog/index.ts';
 import { StatementLog } from '../ledger/index.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
-import { hostname } from 'node:os';
+import { EngineHealth } from '../planner/index.ts';
+import { QueryRouter } from '../executor/query-router.ts';
 import { Executor } from '../executor/index.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../metastore/index.ts';
 import { buildUserDirectory } from '../executor/index.ts';
@@ -16,6 +19,11 @@ import { build as buildHttp } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { VERSION } from '../version.ts';
 import { PgServer } from '../wire/index.ts';
+
+/** How often engines are health-checked (a statement that finds one unreachable marks it down at once). */
+const ENGINE_HEALTH_INTERVAL_MS = 10_000;
+/** Default cap on rows one engine may contribute to a federated query (routing.maxRowsPerPart). */
+const DEFAULT_MAX_ROWS_PER_PART = 5_000_000;
 
 export interface DemoProgress {
   table: string;
@@ -42,7 +50,7 @@ interface Metastore {
  * table, then keeps it current. Without it, catalog statements cannot be answered and nothing is
  * recorded; the gateway still serves queries and says why in the log.
  */
-async function startMetastore(config: Config, users: readonly string[], connectors: Connector[], logger: Logger): Promise<Metastore | null> {
+async function startMetastore(config: Config, users: readonly string[], refresher: CatalogRefresher, logger: Logger): Promise<Metastore | null> {
   let server: EmbeddedPostgres;
   try {
     server = await startEmbeddedPostgres({ dataDir: config.dataDir, logger: logger.child({ component: 'metastore' }) });
@@ -53,27 +61,21 @@ async function startMetastore(config: Config, users: readonly string[], connecto
   const base = { host: server.socketDir, port: server.port, user: server.user };
   const catalog = new ShadowCatalog({ admin: { ...base, database: server.database }, logger: logger.child({ component: 'catalog' }) });
   let ledger: StatementLog | null = null;
-  let refresher: CatalogRefresher | null = null;
   try {
     ledger = await StatementLog.open({ connection: { ...base, database: server.ledgerDatabase }, instance: `${hostname()}:${process.pid}`, logger: logger.child({ component: 'ledger' }) });
     await catalog.prepareUsers(users);
-    refresher = new CatalogRefresher(catalog, connectors, logger.child({ component: 'catalog' }));
-    await refresher.refresh();
-    refresher.every(config.catalog.refreshIntervalSeconds * 1000);
+    await refresher.attach(catalog);
   } catch (e) {
-    refresher?.stop();
     await ledger?.close().catch(() => {});
     await catalog.close().catch(() => {});
     await server.stop();
     throw e;
   }
   const openLedger = ledger;
-  const runningRefresher = refresher;
   return {
     catalog,
     ledger: openLedger,
     stop: async () => {
-      runningRefresher.stop();
       await openLedger.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await catalog.close().catch(() => {});
       await server.stop();
@@ -112,6 +114,9 @@ async function createConnectors(config: Config, logger: Logger): Promise<Connect
           }),
         );
         break;
+      case 'postgres':
+        connectors.push(await PostgresConnector.create(postgresOptionsFromConfig(engine, { logger })));
+        break;
     }
   }
   return connectors;
@@ -125,6 +130,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   let ready = false;
   let connectors: Connector[] = [];
   let metastoreStop: (() => Promise<void>) | null = null;
+  let background: () => void = () => {};
   const users = buildUserDirectory(config);
   const http: FastifyInstance = await buildHttp({
     logger,
@@ -156,11 +162,27 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       if (result.generated) logger.info({ dir: result.dir, rows: result.rowCounts, ms: Date.now() - started }, 'demo data generated');
     }
     connectors = await createConnectors(config, logger);
-    const engine = connectors[0];
-    if (!engine) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
-    const metastore = await startMetastore(config, [...users.keys()], connectors, logger);
+    if (connectors.length === 0) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
+    const refresher = new CatalogRefresher(connectors, logger.child({ component: 'catalog' }));
+    await refresher.refresh();
+    const health = new EngineHealth(connectors, logger.child({ component: 'health' }));
+    const metastore = await startMetastore(config, [...users.keys()], refresher, logger);
+    refresher.every(config.catalog.refreshIntervalSeconds * 1000);
+    health.every(ENGINE_HEALTH_INTERVAL_MS);
+    background = () => {
+      refresher.stop();
+      health.stop();
+    };
     metastoreStop = metastore?.stop ?? null;
-    const executor = new Executor({ config, users, engine, logger, ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger }) });
+    const router = new QueryRouter({
+      connectors,
+      served: () => refresher.served(),
+      health,
+      rules: [],
+      maxRowsPerPart: DEFAULT_MAX_ROWS_PER_PART,
+      logger: logger.child({ component: 'router' }),
+    });
+    const executor = new Executor({ config, users, router, logger, ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger }) });
     const pg = new PgServer({
       backend: executor,
       logger: logger.child({ component: 'wire' }),
@@ -178,12 +200,14 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
         await pg.close(config.server.shutdownGraceMs);
         await http.close();
         for (const c of connectors) await c.close().catch((err: unknown) => logger.warn({ err, engine: c.name }, 'closing engine failed'));
+        background();
         await metastoreStop?.();
       },
     };
   } catch (e) {
     await http.close();
     for (const c of connectors) await c.close().catch(() => {});
+    background();
     await metastoreStop?.();
     throw e;
   }

@@ -2,3 +2,4 @@
 export { shadowCatalogDdl } from './shadow-ddl.ts';
 export { catalogReferences, type CatalogReferences } from './detect.ts';
 export { ShadowCatalog, CatalogSession, type CatalogResult } from './shadow-catalog.ts';
+export { ServedTables, type ServedTable } from './served-tables.ts';

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { ShadowCatalog } from '../catalog/index.ts';
 import type { StatementLog } from '../ledger/index.ts';
-import type { Connector } from '../connectors/contract.ts';
+import type { QueryRouter } from './query-router.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { BackendSession, GatewayBackend, StartupInfo, UserCredentials } from '../wire/backend.ts';
@@ -13,8 +13,8 @@ import { SERVER_VERSION } from '../version.ts';
 export interface ExecutorDeps {
   config: Config;
   users: Map<string, UserRecord>;
-  /** The engine that answers queries (routing across engines arrives with the planner). */
-  engine: Connector;
+  /** Where queries go (analysis, routing, federation). */
+  router: QueryRouter;
   logger: Logger;
   catalog?: ShadowCatalog;
   ledger?: StatementLog;
@@ -24,13 +24,9 @@ export interface ExecutorDeps {
 export class Executor implements GatewayBackend {
   private readonly specs: ParameterSpec[] = parameterSpecs(SERVER_VERSION);
   private nextSessionId = 1;
-  private readonly servedTables: ReadonlySet<string>;
-  private readonly servedSchemas: ReadonlySet<string>;
   private readonly plans = newPlanCache();
 
   constructor(private readonly deps: ExecutorDeps) {
-    this.servedSchemas = new Set(deps.config.engines.flatMap((e) => e.tables.map((t) => t.schema)));
-    this.servedTables = new Set(deps.config.engines.flatMap((e) => e.tables.map((t) => `${t.schema}.${t.name}`.toLowerCase())));
   }
 
   async credentials(user: string): Promise<UserCredentials | undefined> {
@@ -54,12 +50,10 @@ export class Executor implements GatewayBackend {
       database: info.database,
       startup: info,
       specs: this.specs,
-      engine: this.deps.engine,
+      router: this.deps.router,
       logger: this.deps.logger,
       ...(this.deps.catalog && { catalog: this.deps.catalog }),
       ...(this.deps.ledger && { ledger: this.deps.ledger }),
-      servedTables: this.servedTables,
-      servedSchemas: this.servedSchemas,
       plans: this.plans,
     });
   }

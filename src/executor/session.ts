@@ -1,5 +1,9 @@
 import { LRUCache } from 'lru-cache';
-import type { ColumnInfo, Connector } from '../connectors/contract.ts';
+import type { ColumnInfo } from '../connectors/contract.ts';
+import type { ServedTables } from '../catalog/served-tables.ts';
+import type { RouteContext } from '../planner/index.ts';
+import type { Compile, QueryRouter } from './query-router.ts';
+import { searchPathSchemas } from './search-path.ts';
 import { GatewayError, toGatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { catalogReferences, type CatalogSession, type ShadowCatalog } from '../catalog/index.ts';
@@ -16,7 +20,8 @@ import type {
 } from '../wire/backend.ts';
 import { dependsOnValues, toDuckDB } from '../planner/index.ts';
 import { OID } from '../pgtypes/oids.ts';
-import { batchesExecution, commandExecution, streamExecution } from './executions.ts';
+import { batchesExecution, commandExecution, rowsExecution, streamExecution, textColumn } from './executions.ts';
+import { explainLines, explainTarget } from './explain.ts';
 import { pgColumnNames } from './column-names.ts';
 import { substituteSessionFunctions } from './local-functions.ts';
 import { Cursors } from './cursors.ts';
@@ -32,14 +37,11 @@ export interface GatewaySessionOptions {
   database: string;
   startup: StartupInfo;
   specs: ParameterSpec[];
-  engine: Connector;
+  /** Where queries go: analysis, routing, federation. */
+  router: QueryRouter;
   logger: Logger;
   /** Answers catalog statements; without it they go to the engine. */
   catalog?: ShadowCatalog;
-  /** 'schema.table' of every served table, lower case. */
-  servedTables: ReadonlySet<string>;
-  /** Schemas of the served tables, as configured. */
-  servedSchemas: ReadonlySet<string>;
   /**
    * Plans by statement text, shared by the sessions of one executor: BI tools and drivers send the same
    * statements over and over, and classifying one lexes it several times (tens of microseconds each).
@@ -54,6 +56,8 @@ export type Plan =
   | { readonly kind: 'session'; readonly command: SessionCommand }
   | { readonly kind: 'copy'; readonly copy: CopyToStdout }
   | { readonly kind: 'catalog' }
+  /** tollgate's EXPLAIN: the route and the SQL each engine receives, for `query`. */
+  | { readonly kind: 'explain'; readonly query: string }
   | { readonly kind: 'query' };
 
 /** Plans are pure data decided by the text alone (and the served tables, fixed per executor). */
@@ -64,7 +68,7 @@ export function newPlanCache(): PlanCache {
   return new LRUCache<string, Plan>({ max: 5000, maxSize: 32 * 1024 * 1024, sizeCalculation: (_plan, sql) => sql.length + 64 });
 }
 
-function planOf(sql: string, servedTables: ReadonlySet<string>, hasCatalog: boolean): Plan {
+function planOf(sql: string, servedTables: ServedTables, hasCatalog: boolean): Plan {
   const command = classifySessionStatement(sql);
   if (command) return { kind: 'session', command };
   const copy = classifyCopy(sql);
@@ -77,17 +81,35 @@ function planOf(sql: string, servedTables: ReadonlySet<string>, hasCatalog: bool
       });
     return { kind: 'catalog' };
   }
+  refuseWrites(sql);
+  const explain = explainTarget(sql);
+  if (explain) return { kind: 'explain', query: explain.query };
   return { kind: 'query' };
 }
 
+/** Statements that change data or schema; tollgate is read-only toward its engines. */
+const WRITE_STATEMENTS = new Set([
+  'insert', 'update', 'delete', 'merge', 'truncate', 'create', 'drop', 'alter', 'comment', 'grant', 'revoke',
+  'vacuum', 'analyze', 'analyse', 'cluster', 'reindex', 'refresh', 'call', 'do', 'lock', 'import', 'security', 'reassign',
+]);
+
+/** Refuses a write with 0A000 before any engine sees it (engines also refuse, as a second line). */
+function refuseWrites(sql: string): void {
+  const first = lex(sql)[0];
+  if (first?.kind !== 'ident' || first.quoted || !WRITE_STATEMENTS.has(first.value)) return;
+  throw new GatewayError('FEATURE_NOT_SUPPORTED', `${first.value.toUpperCase()} is not supported: tollgate is read-only toward its engines`, {
+    hint: 'tollgate runs queries (SELECT, WITH, VALUES, TABLE, EXPLAIN); change data in the engine itself.',
+  });
+}
+
 /** Whether the statement names a served table as schema.table (served tables are always qualified today). */
-function readsServedTable(sql: string, servedTables: ReadonlySet<string>): boolean {
+function readsServedTable(sql: string, servedTables: ServedTables): boolean {
   const tokens = lex(sql);
   for (let i = 0; i + 2 < tokens.length; i++) {
     const a = tokens[i]!;
     const dot = tokens[i + 1]!;
     const b = tokens[i + 2]!;
-    if (a.kind === 'ident' && dot.text === '.' && b.kind === 'ident' && servedTables.has(`${a.value}.${b.value}`)) return true;
+    if (a.kind === 'ident' && dot.text === '.' && b.kind === 'ident' && servedTables.has(a.value, b.value)) return true;
   }
   return false;
 }
@@ -102,8 +124,6 @@ function parameterCount(sql: string): number {
 /** What Parse learned about a statement, kept for Bind/Execute. */
 interface Prepared extends PreparedStatement {
   readonly plan: Plan;
-  /** SQL sent to the engine (session functions substituted). */
-  readonly engineSql?: string;
   /** Parameter types the client declared in Parse (0 = not declared). */
   readonly declaredTypes?: readonly number[];
 }
@@ -117,6 +137,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   readonly cursors = new Cursors();
   readonly savepoints: string[] = [];
   private catalogConnection: CatalogSession | null = null;
+  /** Engines of the statement routed last, for its ledger record ('' before one is routed). */
+  private lastEngines = '';
   private status: TransactionStatus = 'I';
   private eventSink: SessionEvents | null = null;
   readonly log: Logger;
@@ -139,7 +161,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   get servedSchemas(): ReadonlySet<string> {
-    return this.opts.servedSchemas;
+    return this.opts.router.served().schemas;
   }
 
   get processId(): number {
@@ -209,15 +231,16 @@ export class GatewaySession implements BackendSession, SessionContext {
       const types = Array.from({ length: count }, (_, i) => paramTypes[i] ?? 0);
       return { plan, paramTypes: types, columns: columns.length > 0 ? columns : null };
     }
-    const engineSql = toDuckDB(substituteSessionFunctions(sql, this), paramTypes);
-    const described = await this.opts.engine.describe({ sql: engineSql, params: [], paramTypes });
+    if (plan.kind === 'explain') return { plan, paramTypes: [...paramTypes], declaredTypes: [...paramTypes], columns: [textColumn('QUERY PLAN')] };
+    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext());
+    const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes);
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
     for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
     let columns = renameColumns(sql, described.columns);
     // The scale of a numeric result computed from a numeric parameter depends on the value bound later,
     // so, as PostgreSQL does, no typmod is promised (clients such as pgjdbc round to a promised scale).
     if (dependsOnValues(paramTypes)) columns = columns.map((c) => (c.typeOid === OID.numeric ? { ...c, typeModifier: -1 } : c));
-    return { plan, engineSql, declaredTypes: [...paramTypes], paramTypes: params, columns };
+    return { plan, declaredTypes: [...paramTypes], paramTypes: params, columns };
   }
 
   async execute(
@@ -227,6 +250,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     opts: { signal: AbortSignal; events: SessionEvents },
   ): Promise<StatementExecution> {
     this.eventSink = opts.events;
+    this.lastEngines = '';
     const p = prepared as Prepared | null;
     const started = new Date();
     let plan: Plan;
@@ -269,6 +293,11 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   private async executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal): Promise<StatementExecution> {
+    if (plan.kind === 'explain') {
+      const routed = this.opts.router.route(plan.query, this.searchPathList(), this.routeContext(), params);
+      const lines = explainLines(routed, this.compiler(p?.declaredTypes ?? []), (engine) => this.opts.router.connector(engine).kind);
+      return rowsExecution([textColumn('QUERY PLAN')], lines.map((l) => [l]), 'EXPLAIN');
+    }
     if (plan.kind === 'catalog') {
       const r = await this.catalogSession().query(sql, params, p?.paramTypes ?? params.map(() => 0), this.searchPath());
       if (r.columns.length === 0) return commandExecution(r.command);
@@ -299,7 +328,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       ...(error && { sqlstate: error.sqlstate, errorMessage: error.message }),
       statement: sql,
       ...(outcome.rowsSent !== undefined && { rows: outcome.rowsSent }),
-      ...(kind !== 'catalog' && { engine: this.opts.engine.name }),
+      ...(kind !== 'catalog' && this.lastEngines !== '' && { engine: this.lastEngines }),
     });
   }
 
@@ -310,7 +339,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   private plan(sql: string): Plan {
     const cached = this.opts.plans?.get(sql);
     if (cached) return cached;
-    const plan = planOf(sql, this.opts.servedTables, this.opts.catalog !== undefined);
+    const plan = planOf(sql, this.opts.router.served(), this.opts.catalog !== undefined);
     this.opts.plans?.set(sql, plan);
     return plan;
   }
@@ -337,13 +366,34 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
     const declared = p?.declaredTypes ?? [];
-    const engineSql =
-      p?.engineSql && !dependsOnValues(declared) ? p.engineSql : toDuckDB(substituteSessionFunctions(sql, this), declared, params);
     const paramTypes = p?.paramTypes ?? params.map(() => 0);
-    this.log.debug({ engine: this.opts.engine.name, sql: engineSql, paramTypes }, 'statement sent to engine');
-    const stream = await this.opts.engine.execute({ sql: engineSql, params, paramTypes }, { signal });
+    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params);
+    this.lastEngines = this.opts.router.enginesOf(routed);
+    this.log.debug({ route: routed.route, paramTypes }, 'statement routed');
+    const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, signal);
     const columns = p?.columns ?? renameColumns(sql, stream.columns);
     return { stream, columns };
+  }
+
+  /** SQL for an engine of `kind`: session functions replaced by this session's values, then its dialect. */
+  private compiler(declaredTypes: readonly number[]): Compile {
+    return (kind, sql, params) => {
+      const substituted = substituteSessionFunctions(sql, this);
+      return kind === 'duckdb' ? toDuckDB(substituted, declaredTypes, params) : substituted;
+    };
+  }
+
+  private searchPathList(): string[] {
+    return searchPathSchemas(this.searchPath(), this.opts.user.name);
+  }
+
+  private routeContext(): RouteContext {
+    return {
+      user: this.opts.user.name,
+      team: this.opts.user.team,
+      application: this.settings.get('application_name') ?? '',
+      sessionEngine: this.settings.get('tollgate.engine') ?? '',
+    };
   }
 
   async close(): Promise<void> {
@@ -367,6 +417,7 @@ export class GatewaySession implements BackendSession, SessionContext {
 }
 
 function recordKind(plan: Plan): StatementKind {
+  // EXPLAIN reads no data but is a query's planning: recorded with the queries.
   return plan.kind === 'catalog' ? 'catalog' : plan.kind === 'copy' ? 'copy' : 'query';
 }
 

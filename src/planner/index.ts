@@ -1,2 +1,5 @@
-/** planner/: routing and dialect translation. Today: the DuckDB dialect's targeted rewrites. */
+/** planner/: where a statement runs (routing, federation, engine health) and in which dialect. */
 export { toDuckDB, dependsOnValues } from './duckdb-dialect.ts';
+export { chooseRoute, type Route, type RouteContext, type RoutingRule, type RoutingInput, type TableName } from './routing.ts';
+export { planFederation, type FederatedPart, type FederationPlan, type FederationInput } from './federation.ts';
+export { EngineHealth } from './engine-health.ts';

@@ -28,6 +28,8 @@ export interface StartGatewayOptions {
   startTimeoutMs?: number;
   /** Extra environment for the gateway process. */
   env?: NodeJS.ProcessEnv;
+  /** Changes to the derived demo config (another engine, routing rules...); ignored with `config`. */
+  configPatch?: (doc: Record<string, unknown>) => void;
 }
 
 export interface Gateway extends Target {
@@ -56,7 +58,7 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Gate
   await chmod(workDir, 0o711);
   const dataDir = opts.dataDir ?? join(workDir, 'data');
   const customConfig = opts.config ?? process.env.TOLLGATE_TEST_CONFIG;
-  const config = customConfig ?? (await smallDemoConfig(workDir));
+  const config = customConfig ?? (await smallDemoConfig(workDir, opts.configPatch));
   if (customConfig === undefined && opts.dataDir === undefined) await linkCachedDemoLake(config, dataDir);
   const timeoutMs = opts.startTimeoutMs ?? Number(process.env.TOLLGATE_TEST_GATEWAY_TIMEOUT_MS ?? 60_000);
 
@@ -156,9 +158,10 @@ async function waitForHealth(
 }
 
 /** config/demo.yaml with a smaller demo.scale, written as <dir>/tollgate-test.yaml. */
-async function smallDemoConfig(dir: string): Promise<string> {
+async function smallDemoConfig(dir: string, patch?: (doc: Record<string, unknown>) => void): Promise<string> {
   const doc = YAML.parse(await readFile(demoConfigPath, 'utf8')) as Record<string, unknown>;
   doc.demo = { ...(doc.demo as Record<string, unknown> | undefined), scale: TEST_DEMO_SCALE };
+  patch?.(doc);
   const file = join(dir, 'tollgate-test.yaml');
   await writeFile(file, YAML.stringify(doc));
   return file;

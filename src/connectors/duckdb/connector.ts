@@ -263,7 +263,24 @@ export class DuckDBConnector implements Connector {
 
   async describe(q: CompiledQuery): Promise<DescribeResult> {
     this.ensureOpen();
-    const lease = await this.pool.acquire();
+    return this.describeOn(await this.pool.acquire(), q);
+  }
+
+  /** describe() for a statement over input relations: they are created empty, only their columns matter. */
+  async describeWith(q: CompiledQuery, inputs: ReadonlyArray<Omit<InputRelation, 'batches'>>): Promise<DescribeResult> {
+    this.ensureOpen();
+    const empty = inputs.map((i) => ({ ...i, batches: (async function* () {})() }));
+    const lease = withInputsDropped(await this.pool.acquire(), empty, this.logger);
+    try {
+      for (const input of empty) await loadInput(lease.connection, input, { maxRows: 0 }, new AbortController().signal);
+    } catch (e) {
+      lease.release();
+      throw e instanceof GatewayError ? e : mapDuckDBError(e);
+    }
+    return this.describeOn(lease, q);
+  }
+
+  private async describeOn(lease: Lease, q: CompiledQuery): Promise<DescribeResult> {
     let stmt: DuckDBPreparedStatement | undefined;
     try {
       stmt = await this.prepareReadOnly(lease.connection, q.sql);

@@ -1,0 +1,163 @@
+import { LRUCache } from 'lru-cache';
+import type { ServedTables } from '../catalog/served-tables.ts';
+import type { Connector, DescribeResult, ResultStream } from '../connectors/contract.ts';
+import { DuckDBConnector, type InputRelation } from '../connectors/duckdb/index.ts';
+import { GatewayError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import { analyzeQuery, type Analysis } from '../parser/index.ts';
+import type { PgValue } from '../pgtypes/values.ts';
+import { chooseRoute, planFederation, type EngineHealth, type FederationPlan, type Route, type RouteContext, type RoutingRule } from '../planner/index.ts';
+
+export interface QueryRouterOptions {
+  connectors: readonly Connector[];
+  /** The served tables as of the last catalog refresh. */
+  served: () => ServedTables;
+  health: EngineHealth;
+  rules: readonly RoutingRule[];
+  /** Most rows a federated query may pull from one part. */
+  maxRowsPerPart: number;
+  logger: Logger;
+}
+
+/** A statement with its route decided: where it runs, and for a federated one, its parts. */
+export interface RoutedQuery {
+  /** The client's statement text. */
+  sql: string;
+  analysis: Analysis;
+  route: Route;
+  /** Present when route.kind is 'federated'. */
+  federation?: FederationPlan & { host: DuckDBConnector };
+}
+
+/** Turns a statement into the SQL an engine of a given kind runs (session functions, dialect). */
+export type Compile = (kind: string, sql: string, params?: readonly PgValue[]) => string;
+
+/** Analyses are kept by text, search path and bound values: BI tools repeat statements, and parsing costs ~1.7 ms. */
+const ANALYSIS_CACHE_ENTRIES = 2000;
+const MAX_CACHED_PARAMS_CHARS = 2048;
+
+/**
+ * The front door's decision for a query: analyse it (cached), find where its tables are, choose a route
+ * (planner/routing.ts), and run it there — whole on one engine, or federated: each other engine's part
+ * loaded into the joining DuckDB.
+ */
+export class QueryRouter {
+  private readonly byName: Map<string, Connector>;
+  private readonly analyses = new LRUCache<string, { served: ServedTables; analysis: Analysis }>({ max: ANALYSIS_CACHE_ENTRIES });
+
+  constructor(private readonly opts: QueryRouterOptions) {
+    this.byName = new Map(opts.connectors.map((c) => [c.name, c] as const));
+  }
+
+  connector(name: string): Connector {
+    const c = this.byName.get(name);
+    if (!c) throw new GatewayError('INTERNAL', `no connector named ${name}`);
+    return c;
+  }
+
+  get engineNames(): string[] {
+    return this.opts.connectors.map((c) => c.name);
+  }
+
+  served(): ServedTables {
+    return this.opts.served();
+  }
+
+  analyze(sql: string, searchPath: readonly string[], params?: readonly PgValue[]): Analysis {
+    const served = this.opts.served();
+    let paramsKey = '';
+    if (params && params.length > 0) {
+      paramsKey = JSON.stringify(params, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+    }
+    const cacheable = paramsKey.length <= MAX_CACHED_PARAMS_CHARS;
+    const key = `${searchPath.join(',')}\u0000${paramsKey}\u0000${sql}`;
+    const hit = cacheable ? this.analyses.get(key) : undefined;
+    // A refresh swaps the served tables: an analysis made against the old ones is stale.
+    if (hit && hit.served === served) return hit.analysis;
+    const analysis = analyzeQuery(sql, { searchPath, catalog: served, ...(params && { params }) });
+    if (cacheable) this.analyses.set(key, { served, analysis });
+    return analysis;
+  }
+
+  /** Decides the route; for a federated statement also its parts (which depend on the bound values). */
+  route(sql: string, searchPath: readonly string[], context: RouteContext, params?: readonly PgValue[]): RoutedQuery {
+    const analysis = this.analyze(sql, searchPath, params);
+    const unknown = analysis.unknownTables[0];
+    if (unknown) {
+      const name = unknown.schema ? `${unknown.schema}.${unknown.name}` : unknown.name;
+      throw new GatewayError('UNDEFINED_TABLE', `relation "${name}" does not exist`, {
+        ...(unknown.position > 0 && { position: unknown.position }),
+        ...(this.opts.served().schemas.size > 0 && { hint: `tollgate serves tables in the schemas ${[...this.opts.served().schemas].sort().join(', ')}.` }),
+      });
+    }
+    const served = this.opts.served();
+    const route = chooseRoute({
+      tables: analysis.tables,
+      served,
+      rules: this.opts.rules,
+      context,
+      engines: this.engineNames,
+      isUp: (e) => this.opts.health.isUp(e),
+    });
+    if (route.kind === 'single') return { sql, analysis, route };
+    const hostName = route.assignments.map((a) => a.engine).find((e) => this.byName.get(e) instanceof DuckDBConnector);
+    if (hostName === undefined)
+      throw new GatewayError('FEATURE_NOT_SUPPORTED', `this statement reads tables of several engines (${[...new Set(route.assignments.map((a) => a.engine))].join(', ')}) and none of them is a DuckDB engine to join them in`, {
+        hint: 'Add the tables to one engine, or query them separately.',
+      });
+    const plan = planFederation({ sql, tables: analysis.tables, assignments: route.assignments, host: hostName, served });
+    return { sql, analysis, route, federation: { ...plan, host: this.byName.get(hostName) as DuckDBConnector } };
+  }
+
+  /** Result columns and parameter types without running the statement. */
+  async describe(routed: RoutedQuery, compile: Compile, paramTypes: readonly number[]): Promise<DescribeResult> {
+    if (routed.route.kind === 'single') {
+      const c = this.connector(routed.route.engine);
+      return this.watch(c.name, () => c.describe({ sql: compile(c.kind, routed.sql), params: [], paramTypes }));
+    }
+    const fed = routed.federation!;
+    return fed.host.describeWith(
+      { sql: compile('duckdb', fed.hostSql), params: [], paramTypes },
+      fed.parts.map((p) => ({ name: p.inputName, columns: p.columns, source: p.source })),
+    );
+  }
+
+  async execute(routed: RoutedQuery, compile: Compile, params: readonly PgValue[], paramTypes: readonly number[], signal: AbortSignal): Promise<ResultStream> {
+    if (routed.route.kind === 'single') {
+      const c = this.connector(routed.route.engine);
+      const sql = compile(c.kind, routed.sql, params);
+      return this.watch(c.name, () => c.execute({ sql, params, paramTypes }, { signal }));
+    }
+    const fed = routed.federation!;
+    const streams: ResultStream[] = [];
+    try {
+      const inputs: InputRelation[] = [];
+      for (const part of fed.parts) {
+        const c = this.connector(part.engine);
+        this.opts.logger.debug({ engine: part.engine, sql: part.sql }, 'federated part sent to engine');
+        const stream = await this.watch(c.name, () => c.execute({ sql: part.sql, params: part.params, paramTypes: part.paramTypes }, { signal }));
+        streams.push(stream);
+        inputs.push({ name: part.inputName, columns: part.columns, source: part.source, batches: stream });
+      }
+      return await fed.host.executeWith({ sql: compile('duckdb', fed.hostSql, params), params, paramTypes }, inputs, { signal, limits: { maxRows: this.opts.maxRowsPerPart } });
+    } finally {
+      // Loaded (or failed): the parts' statements are done either way.
+      await Promise.all(streams.map((s) => s.close().catch(() => {})));
+    }
+  }
+
+  /** The engines' names a routed statement runs on, for the ledger and logs. */
+  enginesOf(routed: RoutedQuery): string {
+    return routed.route.kind === 'single' ? routed.route.engine : [...new Set(routed.route.assignments.map((a) => a.engine))].join('+');
+  }
+
+  /** An engine that cannot be reached is marked down at once, so replicas are used without waiting for a health check. */
+  private async watch<T>(engine: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof GatewayError && e.code === 'ENGINE_UNAVAILABLE') this.opts.health.markDown(engine, e.message);
+      throw e;
+    }
+  }
+}
