@@ -22,8 +22,6 @@ import { PgServer } from '../wire/index.ts';
 
 /** How often engines are health-checked (a statement that finds one unreachable marks it down at once). */
 const ENGINE_HEALTH_INTERVAL_MS = 10_000;
-/** Default cap on rows one engine may contribute to a federated query (routing.maxRowsPerPart). */
-const DEFAULT_MAX_ROWS_PER_PART = 5_000_000;
 
 export interface DemoProgress {
   table: string;
@@ -178,8 +176,12 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       connectors,
       served: () => refresher.served(),
       health,
-      rules: [],
-      maxRowsPerPart: DEFAULT_MAX_ROWS_PER_PART,
+      rules: config.routing.rules.map(({ team, user, ...rule }) => ({
+        ...rule,
+        ...(team !== undefined && { team: typeof team === 'string' ? [team] : team }),
+        ...(user !== undefined && { user: typeof user === 'string' ? [user] : user }),
+      })),
+      maxRowsPerPart: config.routing.maxRowsPerPart,
       logger: logger.child({ component: 'router' }),
     });
     const executor = new Executor({ config, users, router, logger, ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger }) });

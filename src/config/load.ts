@@ -97,6 +97,11 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
   checkUnique(cfg.engines.map((e) => e.name), 'engines', 'engine name', fail);
   checkUnique(cfg.teams.map((t) => t.name), 'teams', 'team name', fail);
   checkUnique(cfg.users.map((u) => u.name), 'users', 'user name', fail);
+  const engineNames = cfg.engines.map((e) => e.name);
+  cfg.routing.rules.forEach((r, i) => {
+    if (!engineNames.includes(r.engine))
+      throw fail(['routing', 'rules', i, 'engine'], `routing.rules[${i}].engine: engine "${r.engine}" is not configured (engines: ${engineNames.join(', ')})`);
+  });
   const teams = new Set(cfg.teams.map((t) => t.name));
   cfg.users.forEach((u, i) => {
     const at = `users[${i}] (user "${u.name}")`;

@@ -111,6 +111,20 @@ export const PostgresEngineSchema = Type.Object(
 
 export const EngineSchema = Type.Union([DuckDBEngineSchema, PostgresEngineSchema]);
 
+const NameList = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]);
+
+export const RoutingRuleSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    priority: Type.Integer({ default: 0 }),
+    team: Type.Optional(NameList),
+    user: Type.Optional(NameList),
+    application: Type.Optional(Type.String({ description: 'application_name glob; * matches any run of characters.' })),
+    engine: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ServerSchema = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1' }),
@@ -137,6 +151,20 @@ export const ConfigSchema = Type.Object(
     engines: Type.Array(EngineSchema, { minItems: 1 }),
     teams: Type.Array(TeamSchema, { default: [] }),
     users: Type.Array(UserSchema, { default: [] }),
+    routing: Type.Object(
+      {
+        rules: Type.Array(RoutingRuleSchema, {
+          default: [],
+          description: 'Which engine to prefer when a table has replicas: highest priority first, first match wins, then config order.',
+        }),
+        maxRowsPerPart: Type.Integer({
+          minimum: 1,
+          default: 5_000_000,
+          description: 'Most rows one engine may contribute to a query that spans engines; past it the query fails with 53400.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     catalog: Type.Object(
       {
         refreshIntervalSeconds: Type.Integer({
@@ -161,3 +189,4 @@ export type PostgresTableConfig = Static<typeof PostgresTableSchema>;
 export type ParquetTableConfig = Static<typeof ParquetTableSchema>;
 export type UserConfig = Static<typeof UserSchema>;
 export type TeamConfig = Static<typeof TeamSchema>;
+export type RoutingRuleConfig = Static<typeof RoutingRuleSchema>;

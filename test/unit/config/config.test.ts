@@ -155,7 +155,7 @@ describe('config: bad files', () => {
     ['table without path', `${ENGINE}    tables:\n      - schema: s\n        name: t\n`, [/engines\[0\] \(engine "lake"\)\.tables\[0\]\.path: required key is missing \(line 5\)/]],
     ['user without team', `${ENGINE}users:\n  - name: alice\n    password: { env: P }\n`, [/users\[0\] \(user "alice"\)\.team: required key is missing \(line 5\)/]],
     // unknown keys, with a suggestion when it is a near miss
-    ['unknown top-level key', `${ENGINE}logging: debug\n`, [/logging: unknown key; allowed here: server, dataDir, demo, engines, teams, users, catalog, logLevel \(line 4\)/]],
+    ['unknown top-level key', `${ENGINE}logging: debug\n`, [/logging: unknown key; allowed here: server, dataDir, demo, engines, teams, users, routing, catalog, logLevel \(line 4\)/]],
     ['misspelt top-level key', `${ENGINE}loglevel: debug\n`, [/loglevel: unknown key \(did you mean "logLevel"\?\)/]],
     ['unknown server key', `server:\n  port: 5433\n${ENGINE}`, [/server\.port: unknown key; allowed here: host, pgPort, /, /\(line 2\)/]],
     ['misspelt server key', `server:\n  pgport: 5433\n${ENGINE}`, [/server\.pgport: unknown key \(did you mean "pgPort"\?\)/]],
@@ -188,6 +188,7 @@ describe('config: bad files', () => {
     ['duplicate table in one engine', `${ENGINE}    tables:\n      - { schema: s, name: t, path: a }\n      - { schema: S, name: T, path: b }\n`, [/engines\[0\]\.tables\[1\]: table s\.t is already declared at engines\[0\]\.tables\[0\] of engine "lake" \(line 6\)/]],
     // users and teams
     ['user of an undeclared team', `${ENGINE}${USERS.replace('team: growth', 'team: growht')}    password: { env: P }\n`, [/users\[0\] \(user "alice"\)\.team: team "growht" is not declared under teams \(declared: growth\) \(line 8\)/]],
+    ['routing rule naming an unknown engine', `${ENGINE}routing:\n  rules:\n    - { team: ml, engine: vertica }\n`, [/routing\.rules\[0\]\.engine: engine "vertica" is not configured \(engines: lake\)/]],
     ['user name the metastore reserves', `${ENGINE}${USERS.replace('name: alice', 'name: tollgate_metastore')}    password: { env: P }\n`, [/users\[0\] \(user "tollgate_metastore"\)\.name: "tollgate_metastore" is reserved/]],
     ['user name PostgreSQL reserves', `${ENGINE}${USERS.replace('name: alice', 'name: pg_monitor')}    password: { env: P }\n`, [/\.name: "pg_monitor" is reserved \(names starting with pg_/]],
     ['user with no teams declared', `${ENGINE}users:\n  - { name: bob, team: ml, password: { env: P } }\n`, [/users\[0\] \(user "bob"\)\.team: team "ml" is not declared under teams \(no teams are declared\)/]],
