@@ -528,14 +528,16 @@ export function formatCodeAt(formats: readonly FormatCode[], i: number): FormatC
 /** PostgreSQL's check in PortalSetResultFormat: a result format list must have 0, 1 or `columns` entries. */
 export function checkResultFormats(formats: readonly FormatCode[], columns: number): void {
   if (formats.length > 1 && formats.length !== columns) {
-    throw protocolViolation(`bind message has ${formats.length} result formats but query has ${columns} columns`);
+    // An ERROR in PostgreSQL (the session goes on), like every check of exec_bind_message.
+    throw new GatewayError('MALFORMED_MESSAGE', `bind message has ${formats.length} result formats but query has ${columns} columns`);
   }
 }
 
 /** PostgreSQL's check in exec_bind_message: the number of parameters must match the statement's. */
 export function checkBindParameterCount(bind: BindMessage, expected: number): void {
   if (bind.params.length !== expected) {
-    throw protocolViolation(
+    throw new GatewayError(
+      'MALFORMED_MESSAGE',
       `bind message supplies ${bind.params.length} parameters, but prepared statement "${bind.statement}" requires ${expected}`,
     );
   }

@@ -138,6 +138,8 @@ describe('frontend message decoding', () => {
     throwsPg(() => checkResultFormats([0, 0], 1), '08P01', 'bind message has 2 result formats but query has 1 columns');
     const m = decodeFrontendMessage(t('B'), bind([], [], [])) as BindMessage;
     throwsPg(() => checkBindParameterCount(m, 1), '08P01', 'bind message supplies 0 parameters, but prepared statement "stmt" requires 1');
+    // ERROR, not FATAL, as in PostgreSQL: the client may go on.
+    assert.throws(() => checkBindParameterCount(m, 1), (e: { severity?: string }) => e.severity === 'ERROR');
   });
 });
 
