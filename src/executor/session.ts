@@ -231,7 +231,13 @@ export class GatewaySession implements BackendSession, SessionContext {
       const types = Array.from({ length: count }, (_, i) => paramTypes[i] ?? 0);
       return { plan, paramTypes: types, columns: columns.length > 0 ? columns : null };
     }
-    if (plan.kind === 'explain') return { plan, paramTypes: [...paramTypes], declaredTypes: [...paramTypes], columns: [textColumn('QUERY PLAN')] };
+    if (plan.kind === 'explain') {
+      // Parameters are the explained statement's: its engine infers their types.
+      const inner = this.opts.router.route(plan.query, this.searchPathList(), this.routeContext());
+      const described = await this.opts.router.describe(inner, this.compiler(paramTypes), paramTypes);
+      const params = described.params.map((t, i) => (paramTypes[i] ? paramTypes[i]! : t));
+      return { plan, paramTypes: params, declaredTypes: [...paramTypes], columns: [textColumn('QUERY PLAN')] };
+    }
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext());
     const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes);
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));

@@ -22,13 +22,20 @@ describe('routing across DuckDB and PostgreSQL', () => {
   before(async () => {
     postgres = await startPostgres();
     pgAdmin = new pg.Client(postgres.clientConfig('admin'));
+    pgAdmin.on('error', () => {}); // the last test stops the server under it
     await pgAdmin.connect();
     await pgAdmin.query('CREATE SCHEMA crm');
     await pgAdmin.query(`CREATE TABLE crm.hotel_owners (hotel_id integer PRIMARY KEY, owner text NOT NULL, since date, stake numeric(5,2))`);
     await pgAdmin.query(`COMMENT ON TABLE crm.hotel_owners IS 'Who owns each hotel (CRM).'`);
     await pgAdmin.query(`INSERT INTO crm.hotel_owners SELECT i, 'owner ' || (i % 7), DATE '2015-01-01' + i, (i % 100) + 0.5 FROM generate_series(1, 300) i`);
-    await pgAdmin.query('GRANT USAGE ON SCHEMA crm TO alice');
-    await pgAdmin.query('GRANT SELECT ON ALL TABLES IN SCHEMA crm TO alice');
+    // A replica of lake.hotels with only three rows, so the answer shows which engine gave it.
+    await pgAdmin.query('CREATE SCHEMA lake');
+    await pgAdmin.query('CREATE TABLE lake.hotels (hotel_id integer, name text, city text)');
+    await pgAdmin.query("INSERT INTO lake.hotels VALUES (1, 'a', 'x'), (2, 'b', 'y'), (3, 'c', 'z')");
+    for (const schema of ['crm', 'lake']) {
+      await pgAdmin.query(`GRANT USAGE ON SCHEMA ${schema} TO alice`);
+      await pgAdmin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO alice`);
+    }
     gateway = await startGateway({
       env: { TOLLGATE_TEST_CRM_PASSWORD: 'alice' },
       configPatch: (doc) => {
@@ -37,7 +44,9 @@ describe('routing across DuckDB and PostgreSQL', () => {
           kind: 'postgres',
           connection: { host: postgres.host, port: postgres.port, database: postgres.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
           schemas: ['crm'],
+          tables: [{ schema: 'lake', name: 'hotels' }],
         });
+        doc.routing = { rules: [{ name: 'replica readers', priority: 5, application: 'replica-reader*', engine: 'crm' }] };
       },
     });
     client = new pg.Client(gateway.clientConfig('alice'));
@@ -45,7 +54,7 @@ describe('routing across DuckDB and PostgreSQL', () => {
   });
   after(async () => {
     await client?.end();
-    await pgAdmin?.end();
+    await pgAdmin?.end().catch(() => {});
     await gateway?.stop();
     await postgres?.stop();
   });
@@ -82,9 +91,12 @@ describe('routing across DuckDB and PostgreSQL', () => {
   });
 
   it('a federated statement with a bound parameter pushes it to the part', async () => {
-    const rows = await q('SELECT h.city, o.owner FROM lake.hotels h JOIN crm.hotel_owners o USING (hotel_id) WHERE o.hotel_id = $1', [42]);
-    assert.equal(rows.length, 1);
-    assert.equal(rows[0].owner, 'owner 0');
+    const sql = 'SELECT count(*)::int AS n, min(o.owner) AS owner FROM lake.bookings b JOIN crm.hotel_owners o USING (hotel_id) WHERE o.hotel_id = $1';
+    const [row] = await q(sql, [42]);
+    const [local] = await q('SELECT count(*)::int AS n FROM lake.bookings WHERE hotel_id = 42');
+    assert.deepEqual(row, { n: local.n, owner: local.n > 0 ? 'owner 0' : null });
+    const plan = (await q(`EXPLAIN ${sql}`, [42])).map((r) => r['QUERY PLAN'] as string).join('\n');
+    assert.match(plan, /SELECT hotel_id, owner FROM crm\.hotel_owners WHERE hotel_id = \$1\n {4}with \$1 = '42'/);
   });
 
   it('writes are refused with 0A000 before reaching an engine', async () => {
@@ -94,9 +106,44 @@ describe('routing across DuckDB and PostgreSQL', () => {
     assert.deepEqual((await pgAdmin.query('SELECT count(*)::int AS n FROM crm.hotel_owners')).rows, [{ n: 300 }]);
   });
 
+  it('replicas: config order by default, SET tollgate.engine and routing rules choose another', async () => {
+    const count = async (c: pg.Client = client) => (await c.query('SELECT count(*)::int AS n FROM lake.hotels')).rows[0].n as number;
+    assert.ok((await count()) > 3);
+    await q('SET tollgate.engine = crm');
+    assert.equal(await count(), 3);
+    await q('RESET tollgate.engine');
+    assert.ok((await count()) > 3);
+    const reader = new pg.Client({ ...gateway.clientConfig('alice'), application_name: 'replica-reader v2' });
+    await reader.connect();
+    try {
+      assert.equal(await count(reader), 3);
+      const plan = (await reader.query('EXPLAIN SELECT count(*) FROM lake.hotels')).rows.map((r) => r['QUERY PLAN'] as string);
+      assert.equal(plan[0], 'Route: engine crm (routing rule "replica readers")');
+    } finally {
+      await reader.end();
+    }
+    await assert.rejects(q('SET tollgate.engine = vertica').then(() => count()), (e: { code?: string; message: string }) =>
+      e.code === '22023' && /"vertica", which is not a configured engine/.test(e.message),
+    );
+    await q('RESET tollgate.engine');
+  });
+
   it('an unknown table is 42P01 with its position, PostgreSQL-style', async () => {
     await assert.rejects(q('SELECT * FROM crm.nope'), (e: { code?: string; message: string; position?: string }) =>
       e.code === '42P01' && e.message === 'relation "crm.nope" does not exist' && e.position === '15',
     );
+  });
+
+  // Last: stops the PostgreSQL engine.
+  it('an engine that goes down: its replicas are skipped, its own tables fail fast with 08006 naming it', async () => {
+    await postgres.stop();
+    // The first statement finds it unreachable (and marks it down); later ones do not wait for a timeout.
+    await assert.rejects(q('SELECT count(*) FROM crm.hotel_owners'), (e: { code?: string }) => e.code === '08006');
+    await assert.rejects(q('SELECT count(*) FROM crm.hotel_owners'), (e: { code?: string; message: string }) =>
+      e.code === '08006' && e.message === 'crm.hotel_owners cannot be read: engine "crm" is down',
+    );
+    await q('SET tollgate.engine = crm');
+    assert.ok((await q('SELECT count(*)::int AS n FROM lake.hotels'))[0].n > 3);
+    await q('RESET tollgate.engine');
   });
 });
