@@ -18,12 +18,12 @@ import type {
   StatementExecution,
   TransactionStatus,
 } from '../wire/backend.ts';
-import { dependsOnValues, toDuckDB } from '../planner/index.ts';
+import { dependsOnValues } from '../planner/index.ts';
 import { OID } from '../pgtypes/oids.ts';
 import { batchesExecution, commandExecution, rowsExecution, streamExecution, textColumn } from './executions.ts';
 import { explainLines, explainTarget } from './explain.ts';
+import { compileFor } from './compile.ts';
 import { pgColumnNames } from './column-names.ts';
-import { substituteSessionFunctions } from './local-functions.ts';
 import { Cursors } from './cursors.ts';
 import { runSessionCommand, sessionCommandColumns, type SessionContext } from './session-commands.ts';
 import { SessionSettings } from './session-settings.ts';
@@ -383,10 +383,7 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   /** SQL for an engine of `kind`: session functions replaced by this session's values, then its dialect. */
   private compiler(declaredTypes: readonly number[]): Compile {
-    return (kind, sql, params) => {
-      const substituted = substituteSessionFunctions(sql, this);
-      return kind === 'duckdb' ? toDuckDB(substituted, declaredTypes, params) : substituted;
-    };
+    return (kind, sql, params) => compileFor(kind, sql, this, declaredTypes, params);
   }
 
   private searchPathList(): string[] {
