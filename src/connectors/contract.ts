@@ -66,6 +66,18 @@ export interface CompiledQuery {
   params: readonly PgValue[];
   /** PostgreSQL type OIDs of the parameters, when known (0 = unknown). */
   paramTypes: readonly number[];
+  /**
+   * Who runs it, for engines that can carry it (a comment or label in the statement), so the engine's own
+   * query logs join tollgate's ledger. Absent for tollgate's internal statements.
+   */
+  context?: QueryContext;
+}
+
+export interface QueryContext {
+  /** The ledger's id of the statement (uuid). */
+  queryId: string;
+  user: string;
+  team: string;
 }
 
 export interface Health {
