@@ -13,6 +13,8 @@ export interface GatewayErrorOptions {
    * which is already PostgreSQL's own; every other error takes its SQLSTATE from the code table.
    */
   relayedSqlstate?: string;
+  /** tollgate declined to run the statement by policy (read-only, a byte limit, a budget): the ledger says 'refused'. */
+  refused?: boolean;
 }
 
 /** The one error type of tollgate: a code from ERROR_CODES, its SQLSTATE and kind, and a human message. */
@@ -24,6 +26,7 @@ export class GatewayError extends Error {
   readonly detail?: string;
   readonly hint?: string;
   readonly position?: number;
+  readonly refused: boolean;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -36,6 +39,7 @@ export class GatewayError extends Error {
     if (options.detail !== undefined) this.detail = options.detail;
     if (options.hint !== undefined) this.hint = options.hint;
     if (options.position !== undefined) this.position = options.position;
+    this.refused = options.refused ?? false;
   }
 }
 

@@ -17,7 +17,7 @@ interface Cursor {
 }
 
 /** Told once when a cursor goes away, with how many rows it gave and the engine's error, if any. */
-export type CursorClosed = (outcome: { rowsSent: number; error?: unknown }) => void;
+export type CursorClosed = (outcome: { rowsSent: number; error?: unknown }) => void | Promise<void>;
 
 function sliceBatch(batch: RowBatch, from: number, to: number): RowBatch {
   if (from === 0 && to === batch.rowCount) return batch;
@@ -85,7 +85,7 @@ export class Cursors {
     try {
       await c.stream.close();
     } finally {
-      c.onClose?.({ rowsSent: c.rows, ...(c.error !== undefined && { error: c.error }) });
+      await c.onClose?.({ rowsSent: c.rows, ...(c.error !== undefined && { error: c.error }) });
     }
   }
 

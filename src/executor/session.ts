@@ -29,7 +29,7 @@ import { runSessionCommand, sessionCommandColumns, type SessionContext } from '.
 import { SessionSettings } from './session-settings.ts';
 import type { ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
-import type { StatementKind, StatementLog } from '../ledger/index.ts';
+import { statementTags, type StatementKind, type StatementLog } from '../ledger/index.ts';
 
 export interface GatewaySessionOptions {
   id: number;
@@ -98,6 +98,7 @@ function refuseWrites(sql: string): void {
   const first = lex(sql)[0];
   if (first?.kind !== 'ident' || first.quoted || !WRITE_STATEMENTS.has(first.value)) return;
   throw new GatewayError('FEATURE_NOT_SUPPORTED', `${first.value.toUpperCase()} is not supported: tollgate is read-only toward its engines`, {
+    refused: true,
     hint: 'tollgate runs queries (SELECT, WITH, VALUES, TABLE, EXPLAIN); change data in the engine itself.',
   });
 }
@@ -259,25 +260,20 @@ export class GatewaySession implements BackendSession, SessionContext {
     this.lastEngines = '';
     const p = prepared as Prepared | null;
     const started = new Date();
-    let plan: Plan;
-    try {
-      plan = p?.plan ?? this.plan(sql);
-    } catch (e) {
-      this.record('query', sql, started, { error: e });
-      throw e;
-    }
-    const command = plan.kind === 'session' ? plan.command : null;
-    if (this.status === 'E' && !(command && (command.kind === 'commit' || command.kind === 'rollback' || command.kind === 'rollback-to-savepoint')))
-      throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
-    if (command) return runSessionCommand(command, this, opts.events, opts.signal);
-    const kind = recordKind(plan);
+    let plan: Plan | undefined;
     let execution: StatementExecution;
     try {
-      execution = await this.executePlan(plan, sql, p, params, opts.signal);
+      plan = p?.plan ?? this.plan(sql);
+      const command = plan.kind === 'session' ? plan.command : null;
+      if (this.status === 'E' && !(command && (command.kind === 'commit' || command.kind === 'rollback' || command.kind === 'rollback-to-savepoint')))
+        throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
+      execution = command ? await runSessionCommand(command, this, opts.events, opts.signal) : await this.executePlan(plan, sql, p, params, opts.signal);
     } catch (e) {
-      this.record(kind, sql, started, { error: e });
+      // Recorded before the client hears of the failure, like every other outcome.
+      await this.record(plan ? recordKind(plan) : 'query', sql, started, { error: e });
       throw e;
     }
+    const kind = recordKind(plan);
     const close = execution.close;
     let recorded = false;
     return {
@@ -291,7 +287,8 @@ export class GatewaySession implements BackendSession, SessionContext {
             const ms = Date.now() - started.getTime();
             if (outcome.error) this.log.info({ ms, kind, rows: outcome.rowsSent, err: outcome.error }, 'statement failed');
             else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
-            this.record(kind, sql, started, outcome);
+            // The wire sends CommandComplete only after this: an acknowledged statement is in the ledger.
+            await this.record(kind, sql, started, outcome);
           }
         }
       },
@@ -318,19 +315,22 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   /** One ledger record for a statement that ran or failed (session statements are not recorded). */
-  private record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }): void {
+  /** One ledger record for a statement that ran, failed or was refused; resolves once it is committed. */
+  private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }): Promise<void> {
     const ledger = this.opts.ledger;
     if (!ledger) return;
     const error = outcome.error === undefined ? undefined : toGatewayError(outcome.error);
-    ledger.record({
+    const application = this.settings.get('application_name') ?? '';
+    await ledger.record({
       startedAt: started,
       durationMs: Date.now() - started.getTime(),
       sessionId: this.opts.id,
       user: this.opts.user.name,
       team: this.opts.user.team,
-      ...(this.settings.get('application_name') && { applicationName: this.settings.get('application_name')! }),
+      ...(application !== '' && { applicationName: application }),
+      tags: statementTags(sql, { tag: this.settings.get('tollgate.tag') ?? '', application }),
       kind,
-      status: error ? (error.kind === 'cancelled' ? 'cancelled' : 'error') : 'ok',
+      status: error ? (error.kind === 'cancelled' ? 'cancelled' : error.refused ? 'refused' : 'error') : 'ok',
       ...(error && { sqlstate: error.sqlstate, errorMessage: error.message }),
       statement: sql,
       ...(outcome.rowsSent !== undefined && { rows: outcome.rowsSent }),
@@ -420,8 +420,7 @@ export class GatewaySession implements BackendSession, SessionContext {
 }
 
 function recordKind(plan: Plan): StatementKind {
-  // EXPLAIN reads no data but is a query's planning: recorded with the queries.
-  return plan.kind === 'catalog' ? 'catalog' : plan.kind === 'copy' ? 'copy' : 'query';
+  return plan.kind;
 }
 
 /** PostgreSQL names unaliased result columns differently from DuckDB (`count` vs `count_star()`). */

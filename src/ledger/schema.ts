@@ -30,6 +30,26 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       'CREATE INDEX statements_kind_started ON ledger.statements (kind, started_at)',
     ],
   },
+  {
+    // Costs and attribution (issue 6): every statement one row, with what it was estimated, billed and cost.
+    version: 2,
+    statements: [
+      `ALTER TABLE ledger.statements
+        ADD COLUMN ended_at timestamptz,
+        ADD COLUMN tags jsonb NOT NULL DEFAULT '{}',
+        ADD COLUMN fingerprint text,
+        ADD COLUMN estimated_bytes bigint,
+        ADD COLUMN billed_bytes bigint NOT NULL DEFAULT 0,
+        ADD COLUMN actual_bytes bigint,
+        ADD COLUMN cost numeric NOT NULL DEFAULT 0,
+        ADD COLUMN cache_hit boolean NOT NULL DEFAULT false`,
+      'ALTER TABLE ledger.statements DROP CONSTRAINT statements_kind_check',
+      "ALTER TABLE ledger.statements ADD CONSTRAINT statements_kind_check CHECK (kind IN ('query', 'catalog', 'copy', 'session', 'explain'))",
+      'ALTER TABLE ledger.statements DROP CONSTRAINT statements_status_check',
+      "ALTER TABLE ledger.statements ADD CONSTRAINT statements_status_check CHECK (status IN ('ok', 'error', 'refused', 'cancelled'))",
+      'CREATE INDEX statements_fingerprint ON ledger.statements (fingerprint)',
+    ],
+  },
 ];
 
 /** An arbitrary constant naming tollgate's migration lock among the server's advisory locks. */

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../log/index.ts';
+import { fingerprint } from './fingerprint.ts';
 import { migrateLedger } from './schema.ts';
+import type { StatementTags } from './tags.ts';
 
-/** What kind of work a statement was: an engine query, a catalog statement answered locally, a COPY. */
-export type StatementKind = 'query' | 'catalog' | 'copy';
-export type StatementStatus = 'ok' | 'error' | 'cancelled';
+/** What kind of work a statement was: an engine query, a catalog statement answered locally, a COPY, ... */
+export type StatementKind = 'query' | 'catalog' | 'copy' | 'session' | 'explain';
+/** `refused`: tollgate declined to run it (a write, a byte limit, a budget), no engine was asked. */
+export type StatementStatus = 'ok' | 'error' | 'refused' | 'cancelled';
 
 export interface StatementRecord {
   id?: string;
@@ -15,21 +18,29 @@ export interface StatementRecord {
   user: string;
   team: string;
   applicationName?: string;
+  tags?: StatementTags;
   kind: StatementKind;
   status: StatementStatus;
   sqlstate?: string;
   errorMessage?: string;
   statement: string;
   rows?: number;
+  /** Engine name, or names joined with '+' for a federated statement. */
   engine?: string;
+  estimatedBytes?: number;
+  billedBytes?: number;
+  actualBytes?: number;
+  /** In the configured currency; 0 for everything that is not billed. */
+  cost?: number;
+  cacheHit?: boolean;
 }
 
 /** Statements longer than this are stored cut, with a marker: the ledger is not a blob store. */
-const MAX_STATEMENT_CHARS = 64 * 1024;
-const FLUSH_INTERVAL_MS = 250;
-const FLUSH_BATCH = 500;
+const MAX_STATEMENT_CHARS = 16 * 1024;
+const MAX_BATCH = 1000;
 /** Records kept while the ledger's PostgreSQL is unreachable; past that the oldest are dropped and counted. */
 const MAX_BUFFERED = 100_000;
+const RETRY_MS = 2000;
 
 export interface StatementLogOptions {
   connection: pg.PoolConfig;
@@ -38,16 +49,25 @@ export interface StatementLogOptions {
   logger: Logger;
 }
 
+interface Pending {
+  record: StatementRecord & { id: string };
+  /** Resolves when the record is committed, or when writing it failed (it stays queued for a retry). */
+  done: () => void;
+}
+
 /**
- * The ledger's record of every statement clients run (catalog traffic included, so its volume is
- * visible). Records are buffered and written in batches off the query path; a failed write keeps them
- * for the next try. Charging queries to budgets (issue 7) needs a synchronous path; this is not it.
+ * The ledger's record of every statement clients run. Group commit: a record joins the batch being
+ * gathered, batches are written one at a time with one INSERT, and record() resolves once its batch is
+ * committed. The session waits for that before it tells the client the statement is complete, so
+ * nothing a client saw acknowledged is missing after a crash; under load many statements share one
+ * commit, so the wait stays about one round trip. If the ledger's PostgreSQL is unreachable, records are
+ * kept (bounded) and retried, and clients are not held up.
  */
 export class StatementLog {
   private readonly pool: pg.Pool;
-  private buffer: StatementRecord[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  private buffer: Pending[] = [];
+  private writing: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private dropped = 0;
   private closed = false;
 
@@ -67,80 +87,107 @@ export class StatementLog {
     return log;
   }
 
-  /** Queues one record; returns its id. Never throws and never waits. */
-  record(r: StatementRecord): string {
+  /** Queues one record; resolves when it is committed (never rejects). */
+  record(r: StatementRecord): Promise<void> {
     const id = r.id ?? randomUUID();
     if (this.closed) {
       this.opts.logger.warn({ id, kind: r.kind }, 'ledger closed; statement not recorded');
-      return id;
+      return Promise.resolve();
     }
-    this.buffer.push({ ...r, id });
+    const written = new Promise<void>((resolve) => this.buffer.push({ record: { ...r, id }, done: resolve }));
     if (this.buffer.length > MAX_BUFFERED) {
-      const excess = this.buffer.length - MAX_BUFFERED;
-      this.buffer.splice(0, excess);
-      this.dropped += excess;
+      const excess = this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
+      for (const p of excess) p.done();
+      this.dropped += excess.length;
     }
-    if (this.buffer.length >= FLUSH_BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
-    return id;
+    this.kick();
+    return written;
   }
 
-  /** Writes everything buffered so far; resolves when written (or when the write failed and was logged). */
+  /** Resolves when everything queued so far has been written (or failed to be). */
   async flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    this.flushing = this.write(batch)
-      .catch((err: unknown) => {
-        this.opts.logger.error({ err, records: batch.length }, 'writing to the ledger failed; will retry');
-        this.buffer = batch.concat(this.buffer);
-        if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS * 8);
-      })
-      .finally(() => {
-        this.flushing = null;
-      });
-    await this.flushing;
-    if (this.dropped > 0) {
-      this.opts.logger.error({ dropped: this.dropped }, 'ledger records dropped: the ledger was unreachable too long');
-      this.dropped = 0;
+    while (this.buffer.length > 0 || this.writing) {
+      this.kick();
+      await this.writing;
+      if (this.retryTimer && this.buffer.length > 0) return; // unreachable: leave them for the retry
     }
   }
 
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.buffer.length > 0) this.opts.logger.error({ records: this.buffer.length }, 'ledger closed with unwritten records');
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.buffer.length > 0) {
+      this.opts.logger.error({ records: this.buffer.length }, 'ledger closed with unwritten records');
+      for (const p of this.buffer) p.done();
+    }
     await this.pool.end();
   }
 
+  /** Starts writing the next batch unless one is being written (it starts the next when it ends). */
+  private kick(): void {
+    if (this.writing || this.retryTimer || this.buffer.length === 0) return;
+    const batch = this.buffer.splice(0, MAX_BATCH);
+    this.writing = this.write(batch.map((p) => p.record))
+      .then(() => {
+        for (const p of batch) p.done();
+      })
+      .catch((err: unknown) => {
+        this.opts.logger.error({ err, records: batch.length }, 'writing to the ledger failed; will retry');
+        this.buffer = batch.concat(this.buffer);
+        for (const p of batch) p.done();
+        // Resolved waiters are dropped from the retried entries: clients are not held while the ledger is down.
+        for (const p of batch) p.done = () => {};
+        if (!this.closed)
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = null;
+            this.kick();
+          }, RETRY_MS);
+      })
+      .finally(() => {
+        this.writing = null;
+        if (this.dropped > 0) {
+          this.opts.logger.error({ dropped: this.dropped }, 'ledger records dropped: the ledger was unreachable too long');
+          this.dropped = 0;
+        }
+        this.kick();
+      });
+  }
+
   /** One INSERT for the whole batch: each column is one array parameter, unnested server-side. */
-  private async write(batch: StatementRecord[]): Promise<void> {
-    const col = <T>(f: (r: StatementRecord) => T) => batch.map(f);
+  private async write(batch: ReadonlyArray<StatementRecord & { id: string }>): Promise<void> {
+    const col = <T>(f: (r: StatementRecord & { id: string }) => T) => batch.map(f);
     await this.pool.query(
-      `INSERT INTO ledger.statements (id, started_at, duration_ms, instance, session_id, user_name, team, application_name,
-         kind, status, sqlstate, error_message, statement, rows, engine)
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::float8[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[])`,
+      `INSERT INTO ledger.statements (id, started_at, ended_at, duration_ms, instance, session_id, user_name, team, application_name,
+         tags, kind, status, sqlstate, error_message, statement, fingerprint, rows, engine,
+         estimated_bytes, billed_bytes, actual_bytes, cost, cache_hit)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::float8[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[],
+         $10::jsonb[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[],
+         $19::bigint[], $20::bigint[], $21::bigint[], $22::numeric[], $23::bool[])`,
       [
         col((r) => r.id),
         col((r) => r.startedAt.toISOString()),
+        col((r) => new Date(r.startedAt.getTime() + r.durationMs).toISOString()),
         col((r) => r.durationMs),
         col(() => this.opts.instance),
         col((r) => r.sessionId),
         col((r) => r.user),
         col((r) => r.team),
         col((r) => r.applicationName ?? null),
+        col((r) => JSON.stringify(r.tags ?? {})),
         col((r) => r.kind),
         col((r) => r.status),
         col((r) => r.sqlstate ?? null),
         col((r) => r.errorMessage ?? null),
         col((r) => (r.statement.length > MAX_STATEMENT_CHARS ? `${r.statement.slice(0, MAX_STATEMENT_CHARS)}…[cut]` : r.statement)),
+        col((r) => fingerprint(r.statement)),
         col((r) => r.rows ?? null),
         col((r) => r.engine ?? null),
+        col((r) => r.estimatedBytes ?? null),
+        col((r) => r.billedBytes ?? 0),
+        col((r) => r.actualBytes ?? null),
+        col((r) => String(r.cost ?? 0)),
+        col((r) => r.cacheHit ?? false),
       ],
     );
   }

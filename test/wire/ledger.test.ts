@@ -12,6 +12,10 @@ import { metastoreClient } from '../helpers/metastore.ts';
 import { targetKind } from '../helpers/target.ts';
 
 interface Row {
+  tags: Record<string, unknown>;
+  fingerprint: string;
+  billed_bytes: string;
+  cost: string;
   user_name: string;
   team: string;
   application_name: string | null;
@@ -28,8 +32,8 @@ describe('the ledger records what clients run', { skip: targetKind() === 'postgr
   let ledger: pg.Client;
   let rows: Row[];
   const tag = `ledger-test-${process.pid}`;
-  const find = (marker: string): Row => {
-    const r = rows.find((x) => x.statement.includes(marker));
+  const find = (marker: string, kind?: string): Row => {
+    const r = rows.find((x) => x.statement.includes(marker) && (kind === undefined || x.kind === kind));
     assert.ok(r, `no ledger row for ${marker}; rows:\n${rows.map((x) => `${x.kind} ${x.status} ${x.statement}`).join('\n')}`);
     return r;
   };
@@ -51,14 +55,19 @@ describe('the ledger records what clients run', { skip: targetKind() === 'postgr
     const cursor = client.query(new Cursor('SELECT hotel_id AS m7 FROM lake.hotels LIMIT 25'));
     await cursor.read(10);
     await cursor.close();
-    await client.query('SET search_path = lake'); // a session statement: not recorded
+    await client.query("SET tollgate.tag = 'q3-review'");
+    await client.query('-- Metabase:: userID: 12 queryType: MBQL queryHash: abc123\nSELECT count(*) AS m8 FROM lake.hotels');
+    await assert.rejects(client.query("INSERT INTO lake.hotels (hotel_id) /* m9 */ VALUES (1)"), /read-only/);
+    await client.query('SELECT count(*) AS m10 FROM lake.hotels WHERE hotel_id < 5');
+    await client.query('SELECT count(*) AS m10 FROM lake.hotels WHERE hotel_id < 900');
+    await client.query('SET search_path = lake');
     await client.end();
     ledger = await metastoreClient(gateway, 'tollgate_ledger');
     // Records are written in batches off the query path; wait for them rather than for a fixed time.
     for (let i = 0; i < 100; i++) {
       const r = await ledger.query<Row>('SELECT * FROM ledger.statements WHERE application_name = $1 ORDER BY started_at', [tag]);
       rows = r.rows;
-      if (rows.some((x) => x.statement.includes('m7'))) break;
+      if (rows.some((x) => x.statement.includes('search_path'))) break;
       await new Promise((res) => setTimeout(res, 100));
     }
   });
@@ -87,12 +96,32 @@ describe('the ledger records what clients run', { skip: targetKind() === 'postgr
   });
 
   it('a cursor query, with the rows it gave', () => {
-    const r = find('m6');
+    const r = find('m6', 'query');
     assert.deepEqual([r.kind, r.status, r.rows], ['query', 'ok', '5']);
+    assert.equal(find('m6', 'session').statement, 'DECLARE c_m6 CURSOR FOR SELECT hotel_id AS m6 FROM lake.hotels LIMIT 7');
     assert.equal(find('m7').rows, '10');
   });
 
-  it('session statements are not recorded', () => {
-    assert.equal(rows.filter((x) => /search_path|^BEGIN|^COMMIT|^FETCH|^CLOSE/i.test(x.statement)).length, 0);
+  it('session statements are recorded as such, at no cost', () => {
+    const r = find('search_path');
+    assert.deepEqual([r.kind, r.status, r.engine, r.billed_bytes, r.cost], ['session', 'ok', null, '0', '0']);
+    assert.ok(rows.some((x) => x.kind === 'session' && /^FETCH/.test(x.statement)));
+  });
+
+  it('tags: application_name, SET tollgate.tag and the Metabase comment', () => {
+    assert.deepEqual(find('m1').tags, { application: tag });
+    assert.deepEqual(find('m8').tags, { tag: 'q3-review', application: tag, metabase: { userId: 12, queryType: 'MBQL', queryHash: 'abc123' } });
+  });
+
+  it('a write refused by policy is "refused", not an error', () => {
+    assert.deepEqual([find('m9').status, find('m9').sqlstate], ['refused', '0A000']);
+  });
+
+  it('statements of one shape share a fingerprint', () => {
+    const m10 = rows.filter((x) => x.statement.includes('m10'));
+    assert.equal(m10.length, 2);
+    assert.match(m10[0]!.fingerprint, /^[0-9a-f]{16}$/);
+    assert.equal(m10[0]!.fingerprint, m10[1]!.fingerprint);
+    assert.notEqual(find('m1').fingerprint, m10[0]!.fingerprint);
   });
 });
