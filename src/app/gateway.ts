@@ -8,13 +8,13 @@ import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { ShadowCatalog } from '../catalog/index.ts';
-import { StatementLog } from '../ledger/index.ts';
+import { LedgerConnector, StatementLog } from '../ledger/index.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
 import { EngineHealth } from '../planner/index.ts';
 import { QueryRouter } from '../executor/query-router.ts';
 import { Executor } from '../executor/index.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../metastore/index.ts';
-import { buildUserDirectory } from '../executor/index.ts';
+import { buildUserDirectory, type UserRecord } from '../executor/index.ts';
 import { build as buildHttp } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { VERSION } from '../version.ts';
@@ -40,15 +40,17 @@ export interface RunningGateway {
 interface Metastore {
   catalog: ShadowCatalog;
   ledger: StatementLog;
+  /** The ledger served as tables (schema tollgate), each user seeing their team's rows. */
+  ledgerConnector: LedgerConnector;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the embedded PostgreSQL, opens the ledger, and fills the shadow catalog with every served
- * table, then keeps it current. Without it, catalog statements cannot be answered and nothing is
+ * Starts the embedded PostgreSQL and prepares what lives there: the users' roles and the shadow
+ * catalog database, and the ledger. Without it, catalog statements cannot be answered and nothing is
  * recorded; the gateway still serves queries and says why in the log.
  */
-async function startMetastore(config: Config, users: readonly string[], refresher: CatalogRefresher, logger: Logger): Promise<Metastore | null> {
+async function startMetastore(config: Config, users: ReadonlyMap<string, UserRecord>, logger: Logger): Promise<Metastore | null> {
   let server: EmbeddedPostgres;
   try {
     server = await startEmbeddedPostgres({ dataDir: config.dataDir, logger: logger.child({ component: 'metastore' }) });
@@ -59,10 +61,18 @@ async function startMetastore(config: Config, users: readonly string[], refreshe
   const base = { host: server.socketDir, port: server.port, user: server.user };
   const catalog = new ShadowCatalog({ admin: { ...base, database: server.database }, logger: logger.child({ component: 'catalog' }) });
   let ledger: StatementLog | null = null;
+  let ledgerConnector: LedgerConnector | null = null;
   try {
+    await catalog.prepareUsers([...users.keys()]);
     ledger = await StatementLog.open({ connection: { ...base, database: server.ledgerDatabase }, instance: `${hostname()}:${process.pid}`, logger: logger.child({ component: 'ledger' }) });
-    await catalog.prepareUsers(users);
-    await refresher.attach(catalog);
+    await ledger.syncUsers([...users.values()].map((u) => ({ name: u.name, team: u.team, admin: u.role === 'admin' })));
+    ledgerConnector = await LedgerConnector.create({
+      host: server.socketDir,
+      port: server.port,
+      database: server.ledgerDatabase,
+      owner: server.user,
+      logger: logger.child({ component: 'ledger' }),
+    });
   } catch (e) {
     await ledger?.close().catch(() => {});
     await catalog.close().catch(() => {});
@@ -70,10 +80,13 @@ async function startMetastore(config: Config, users: readonly string[], refreshe
     throw e;
   }
   const openLedger = ledger;
+  const served = ledgerConnector;
   return {
     catalog,
     ledger: openLedger,
+    ledgerConnector: served,
     stop: async () => {
+      await served.close().catch(() => {});
       await openLedger.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await catalog.close().catch(() => {});
       await server.stop();
@@ -161,17 +174,20 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     }
     connectors = await createConnectors(config, logger);
     if (connectors.length === 0) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
+    const metastore = await startMetastore(config, users, logger);
+    metastoreStop = metastore?.stop ?? null;
+    // The ledger's views are served like any engine's tables (and appear in the catalog).
+    if (metastore) connectors.push(metastore.ledgerConnector);
     const refresher = new CatalogRefresher(connectors, logger.child({ component: 'catalog' }));
     await refresher.refresh();
+    if (metastore) await refresher.attach(metastore.catalog);
     const health = new EngineHealth(connectors, logger.child({ component: 'health' }));
-    const metastore = await startMetastore(config, [...users.keys()], refresher, logger);
     refresher.every(config.catalog.refreshIntervalSeconds * 1000);
     health.every(ENGINE_HEALTH_INTERVAL_MS);
     background = () => {
       refresher.stop();
       health.stop();
     };
-    metastoreStop = metastore?.stop ?? null;
     const router = new QueryRouter({
       connectors,
       served: () => refresher.served(),

@@ -98,6 +98,13 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
   checkUnique(cfg.teams.map((t) => t.name), 'teams', 'team name', fail);
   checkUnique(cfg.users.map((u) => u.name), 'users', 'user name', fail);
   const engineNames = cfg.engines.map((e) => e.name);
+  // The ledger is served as engine "tollgate", schema tollgate (src/ledger/ledger-connector.ts).
+  cfg.engines.forEach((e, i) => {
+    if (e.name === 'tollgate') throw fail(['engines', i, 'name'], `engines[${i}].name: "tollgate" is reserved for the ledger's own tables`);
+    e.tables.forEach((t, j) => {
+      if (t.schema === 'tollgate') throw fail(['engines', i, 'tables', j, 'schema'], `engines[${i}].tables[${j}].schema: schema "tollgate" is reserved for the ledger's own tables`);
+    });
+  });
   cfg.routing.rules.forEach((r, i) => {
     if (!engineNames.includes(r.engine))
       throw fail(['routing', 'rules', i, 'engine'], `routing.rules[${i}].engine: engine "${r.engine}" is not configured (engines: ${engineNames.join(', ')})`);

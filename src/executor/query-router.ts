@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ServedTables } from '../catalog/served-tables.ts';
-import type { Connector, DescribeResult, ResultStream } from '../connectors/contract.ts';
+import type { Connector, DescribeResult, QueryContext, ResultStream } from '../connectors/contract.ts';
 import { DuckDBConnector, type InputRelation } from '../connectors/duckdb/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -110,23 +110,30 @@ export class QueryRouter {
   }
 
   /** Result columns and parameter types without running the statement. */
-  async describe(routed: RoutedQuery, compile: Compile, paramTypes: readonly number[]): Promise<DescribeResult> {
+  async describe(routed: RoutedQuery, compile: Compile, paramTypes: readonly number[], context: QueryContext): Promise<DescribeResult> {
     if (routed.route.kind === 'single') {
       const c = this.connector(routed.route.engine);
-      return this.watch(c.name, () => c.describe({ sql: compile(c.kind, routed.sql), params: [], paramTypes }));
+      return this.watch(c.name, () => c.describe({ sql: compile(c.kind, routed.sql), params: [], paramTypes, context }));
     }
     const fed = routed.federation!;
     return fed.host.describeWith(
-      { sql: compile('duckdb', fed.hostSql), params: [], paramTypes },
+      { sql: compile('duckdb', fed.hostSql), params: [], paramTypes, context },
       fed.parts.map((p) => ({ name: p.inputName, columns: p.columns, source: p.source })),
     );
   }
 
-  async execute(routed: RoutedQuery, compile: Compile, params: readonly PgValue[], paramTypes: readonly number[], signal: AbortSignal): Promise<ResultStream> {
+  async execute(
+    routed: RoutedQuery,
+    compile: Compile,
+    params: readonly PgValue[],
+    paramTypes: readonly number[],
+    signal: AbortSignal,
+    context: QueryContext,
+  ): Promise<ResultStream> {
     if (routed.route.kind === 'single') {
       const c = this.connector(routed.route.engine);
       const sql = compile(c.kind, routed.sql, params);
-      return this.watch(c.name, () => c.execute({ sql, params, paramTypes }, { signal }));
+      return this.watch(c.name, () => c.execute({ sql, params, paramTypes, context }, { signal }));
     }
     const fed = routed.federation!;
     const streams: ResultStream[] = [];
@@ -135,11 +142,11 @@ export class QueryRouter {
       for (const part of fed.parts) {
         const c = this.connector(part.engine);
         this.opts.logger.debug({ engine: part.engine, sql: part.sql }, 'federated part sent to engine');
-        const stream = await this.watch(c.name, () => c.execute({ sql: part.sql, params: part.params, paramTypes: part.paramTypes }, { signal }));
+        const stream = await this.watch(c.name, () => c.execute({ sql: part.sql, params: part.params, paramTypes: part.paramTypes, context }, { signal }));
         streams.push(stream);
         inputs.push({ name: part.inputName, columns: part.columns, source: part.source, batches: stream });
       }
-      return await fed.host.executeWith({ sql: compile('duckdb', fed.hostSql, params), params, paramTypes }, inputs, { signal, limits: { maxRows: this.opts.maxRowsPerPart } });
+      return await fed.host.executeWith({ sql: compile('duckdb', fed.hostSql, params), params, paramTypes, context }, inputs, { signal, limits: { maxRows: this.opts.maxRowsPerPart } });
     } finally {
       // Loaded (or failed): the parts' statements are done either way.
       await Promise.all(streams.map((s) => s.close().catch(() => {})));

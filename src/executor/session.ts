@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { ColumnInfo } from '../connectors/contract.ts';
+import { randomUUID } from 'node:crypto';
+import type { ColumnInfo, QueryContext } from '../connectors/contract.ts';
 import type { ServedTables } from '../catalog/served-tables.ts';
 import type { RouteContext } from '../planner/index.ts';
 import type { Compile, QueryRouter } from './query-router.ts';
@@ -140,6 +141,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   private catalogConnection: CatalogSession | null = null;
   /** Engines of the statement routed last, for its ledger record ('' before one is routed). */
   private lastEngines = '';
+  /** The ledger id of the statement being executed; engines that label queries carry it. */
+  private queryId = '';
   private status: TransactionStatus = 'I';
   private eventSink: SessionEvents | null = null;
   readonly log: Logger;
@@ -235,12 +238,12 @@ export class GatewaySession implements BackendSession, SessionContext {
     if (plan.kind === 'explain') {
       // Parameters are the explained statement's: its engine infers their types.
       const inner = this.opts.router.route(plan.query, this.searchPathList(), this.routeContext());
-      const described = await this.opts.router.describe(inner, this.compiler(paramTypes), paramTypes);
+      const described = await this.opts.router.describe(inner, this.compiler(paramTypes), paramTypes, this.queryContext(randomUUID()));
       const params = described.params.map((t, i) => (paramTypes[i] ? paramTypes[i]! : t));
       return { plan, paramTypes: params, declaredTypes: [...paramTypes], columns: [textColumn('QUERY PLAN')] };
     }
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext());
-    const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes);
+    const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes, this.queryContext(randomUUID()));
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
     for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
     let columns = renameColumns(sql, described.columns);
@@ -258,6 +261,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   ): Promise<StatementExecution> {
     this.eventSink = opts.events;
     this.lastEngines = '';
+    this.queryId = randomUUID();
+    const queryId = this.queryId;
     const p = prepared as Prepared | null;
     const started = new Date();
     let plan: Plan | undefined;
@@ -270,7 +275,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       execution = command ? await runSessionCommand(command, this, opts.events, opts.signal) : await this.executePlan(plan, sql, p, params, opts.signal);
     } catch (e) {
       // Recorded before the client hears of the failure, like every other outcome.
-      await this.record(plan ? recordKind(plan) : 'query', sql, started, { error: e });
+      await this.record(plan ? recordKind(plan) : 'query', sql, started, { error: e }, queryId);
       throw e;
     }
     const kind = recordKind(plan);
@@ -288,7 +293,7 @@ export class GatewaySession implements BackendSession, SessionContext {
             if (outcome.error) this.log.info({ ms, kind, rows: outcome.rowsSent, err: outcome.error }, 'statement failed');
             else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
             // The wire sends CommandComplete only after this: an acknowledged statement is in the ledger.
-            await this.record(kind, sql, started, outcome);
+            await this.record(kind, sql, started, outcome, queryId);
           }
         }
       },
@@ -316,12 +321,13 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   /** One ledger record for a statement that ran or failed (session statements are not recorded). */
   /** One ledger record for a statement that ran, failed or was refused; resolves once it is committed. */
-  private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }): Promise<void> {
+  private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }, id?: string): Promise<void> {
     const ledger = this.opts.ledger;
     if (!ledger) return;
     const error = outcome.error === undefined ? undefined : toGatewayError(outcome.error);
     const application = this.settings.get('application_name') ?? '';
     await ledger.record({
+      ...(id !== undefined && { id }),
       startedAt: started,
       durationMs: Date.now() - started.getTime(),
       sessionId: this.opts.id,
@@ -359,15 +365,18 @@ export class GatewaySession implements BackendSession, SessionContext {
   async declareCursor(name: string, query: string, hold: boolean, signal: AbortSignal): Promise<void> {
     if (this.cursors.has(name)) throw new GatewayError('DUPLICATE_CURSOR', `cursor "${name}" already exists`);
     const started = new Date();
+    // The cursor's query is a statement of its own in the ledger, beside the DECLARE that opened it.
+    this.queryId = randomUUID();
+    const queryId = this.queryId;
     let opened: Awaited<ReturnType<GatewaySession['openQuery']>>;
     try {
       opened = await this.openQuery(query, null, [], signal);
     } catch (e) {
-      this.record('query', query, started, { error: e });
+      await this.record('query', query, started, { error: e }, queryId);
       throw e;
     }
-    // The cursor's query is recorded when the cursor closes, with the rows it gave.
-    await this.cursors.declare(name, opened.columns, opened.stream, hold, (outcome) => this.record('query', query, started, outcome));
+    // Recorded when the cursor closes, with the rows it gave.
+    await this.cursors.declare(name, opened.columns, opened.stream, hold, (outcome) => this.record('query', query, started, outcome, queryId));
   }
 
   private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
@@ -376,7 +385,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params);
     this.lastEngines = this.opts.router.enginesOf(routed);
     this.log.debug({ route: routed.route, paramTypes }, 'statement routed');
-    const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, signal);
+    const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, signal, this.queryContext(this.queryId));
     const columns = p?.columns ?? renameColumns(sql, stream.columns);
     return { stream, columns };
   }
@@ -388,6 +397,11 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   private searchPathList(): string[] {
     return searchPathSchemas(this.searchPath(), this.opts.user.name);
+  }
+
+  /** Who runs a statement, for engines that label queries and for the ledger's own views. */
+  private queryContext(queryId: string): QueryContext {
+    return { queryId, user: this.opts.user.name, team: this.opts.user.team };
   }
 
   private routeContext(): RouteContext {

@@ -6,3 +6,5 @@ export { StatementLog, type StatementKind, type StatementRecord, type StatementS
 export { migrateLedger } from './schema.ts';
 export { fingerprint, normalizeStatement } from './fingerprint.ts';
 export { statementTags, metabaseTags, type StatementTags } from './tags.ts';
+export { LedgerConnector, LEDGER_ENGINE } from './ledger-connector.ts';
+export { syncLedgerUsers } from './schema.ts';

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { quoteIdentifier } from '../parser/index.ts';
 
 /**
  * The ledger's tables, as numbered migrations applied in order, each once, under an advisory lock so
@@ -50,6 +51,35 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       'CREATE INDEX statements_fingerprint ON ledger.statements (fingerprint)',
     ],
   },
+  {
+    // The ledger as clients see it through tollgate: schema tollgate, one row per statement and daily
+    // costs, each user seeing their team's rows (admins every row). security_barrier keeps a caller's
+    // own functions from seeing rows the filter removes.
+    version: 3,
+    statements: [
+      'CREATE TABLE ledger.users (name text PRIMARY KEY, team text NOT NULL, admin boolean NOT NULL)',
+      'CREATE SCHEMA tollgate',
+      `CREATE VIEW tollgate.queries WITH (security_barrier) AS
+        SELECT s.id AS query_id, s.started_at, s.ended_at, s.duration_ms, s.user_name, s.team, s.application_name, s.tags,
+               s.kind, s.status, s.sqlstate, s.error_message, s.statement, s.fingerprint, s.rows, s.engine,
+               s.estimated_bytes, s.billed_bytes, s.actual_bytes, s.cost, s.cache_hit
+        FROM ledger.statements s
+        WHERE EXISTS (SELECT 1 FROM ledger.users u WHERE u.name = current_user AND (u.admin OR u.team = s.team))`,
+      "COMMENT ON VIEW tollgate.queries IS 'Every statement run through tollgate: who, what, how it ended, what it was estimated, billed and cost. Your team''s rows (admins: all).'",
+      `CREATE VIEW tollgate.costs_daily WITH (security_barrier) AS
+        SELECT (s.started_at AT TIME ZONE 'UTC')::date AS day, s.team, s.engine,
+               count(*)::bigint AS statements,
+               count(*) FILTER (WHERE s.status = 'ok')::bigint AS succeeded,
+               count(*) FILTER (WHERE s.cache_hit)::bigint AS cache_hits,
+               coalesce(sum(s.billed_bytes), 0)::bigint AS billed_bytes,
+               coalesce(sum(s.cost), 0) AS cost
+        FROM ledger.statements s
+        WHERE s.kind IN ('query', 'copy')
+          AND EXISTS (SELECT 1 FROM ledger.users u WHERE u.name = current_user AND (u.admin OR u.team = s.team))
+        GROUP BY 1, 2, 3`,
+      "COMMENT ON VIEW tollgate.costs_daily IS 'Queries and their cost per day (UTC), team and engine. Your team''s rows (admins: all).'",
+    ],
+  },
 ];
 
 /** An arbitrary constant naming tollgate's migration lock among the server's advisory locks. */
@@ -78,5 +108,33 @@ export async function migrateLedger(client: pg.ClientBase): Promise<number> {
     return current;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+}
+
+/** Role that every gateway user's role belongs to (the catalog creates it too; see catalog/roles.ts). */
+const USERS_ROLE = 'tollgate_users';
+
+/**
+ * Makes ledger.users match the configured users and lets their roles read the tollgate views (and
+ * nothing else of the ledger). Runs as the ledger's owner after the user roles exist.
+ */
+export async function syncLedgerUsers(client: pg.ClientBase, users: ReadonlyArray<{ name: string; team: string; admin: boolean }>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('DELETE FROM ledger.users');
+    await client.query('INSERT INTO ledger.users (name, team, admin) SELECT * FROM unnest($1::text[], $2::text[], $3::bool[])', [
+      users.map((u) => u.name),
+      users.map((u) => u.team),
+      users.map((u) => u.admin),
+    ]);
+    const db = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+    // GRANT takes no bind parameters; the names are quoted identifiers.
+    await client.query(`GRANT CONNECT ON DATABASE ${quoteIdentifier(db)} TO ${USERS_ROLE}`);
+    await client.query(`GRANT USAGE ON SCHEMA tollgate TO ${USERS_ROLE}`);
+    await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA tollgate TO ${USERS_ROLE}`);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
   }
 }

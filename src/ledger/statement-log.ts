@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../log/index.ts';
 import { fingerprint } from './fingerprint.ts';
-import { migrateLedger } from './schema.ts';
+import { migrateLedger, syncLedgerUsers } from './schema.ts';
 import type { StatementTags } from './tags.ts';
 
 /** What kind of work a statement was: an engine query, a catalog statement answered locally, a COPY, ... */
@@ -85,6 +85,16 @@ export class StatementLog {
       client.release();
     }
     return log;
+  }
+
+  /** Which users see which team's rows through the tollgate.* views (see schema.ts). */
+  async syncUsers(users: ReadonlyArray<{ name: string; team: string; admin: boolean }>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await syncLedgerUsers(client, users);
+    } finally {
+      client.release();
+    }
   }
 
   /** Queues one record; resolves when it is committed (never rejects). */

@@ -125,3 +125,59 @@ describe('the ledger records what clients run', { skip: targetKind() === 'postgr
     assert.notEqual(find('m1').fingerprint, m10[0]!.fingerprint);
   });
 });
+
+describe('the ledger as tables: tollgate.queries and tollgate.costs_daily', { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
+  let gateway: Gateway;
+  before(async () => {
+    gateway = await startGateway();
+    // Statements by users of two teams: alice (growth), bob (pricing).
+    for (const user of ['alice', 'bob']) {
+      const c = new pg.Client(gateway.clientConfig(user));
+      await c.connect();
+      await c.query(`SELECT count(*) AS by_${user} FROM lake.hotels`);
+      await c.end();
+    }
+  });
+  after(async () => {
+    await gateway?.stop();
+  });
+
+  const asUser = async <T>(user: string, sql: string): Promise<T[]> => {
+    const c = new pg.Client(gateway.clientConfig(user));
+    await c.connect();
+    try {
+      return (await c.query(sql)).rows as T[];
+    } finally {
+      await c.end();
+    }
+  };
+
+  it('an analyst sees only their team\'s rows', async () => {
+    const rows = await asUser<{ user_name: string; team: string; statement: string }>('alice', "SELECT user_name, team, statement FROM tollgate.queries WHERE statement LIKE 'SELECT count(*) AS by_%'");
+    assert.deepEqual(rows.map((r) => [r.user_name, r.team]), [['alice', 'growth']]);
+    const bob = await asUser<{ team: string }>('bob', 'SELECT DISTINCT team FROM tollgate.queries');
+    assert.deepEqual(bob.map((r) => r.team), ['pricing']);
+  });
+
+  it('an admin sees every team', async () => {
+    const rows = await asUser<{ team: string }>('admin', "SELECT DISTINCT team FROM tollgate.queries WHERE statement LIKE 'SELECT count(*) AS by_%' ORDER BY 1");
+    assert.deepEqual(rows.map((r) => r.team), ['growth', 'pricing']);
+  });
+
+  it('no query widens the filter: the base table is out of reach, and functions cannot see filtered rows', async () => {
+    await assert.rejects(asUser('alice', 'SELECT * FROM ledger.statements'), (e: { code?: string }) => e.code === '42P01');
+    const rows = await asUser<{ n: string }>('alice', "SELECT count(*) AS n FROM tollgate.queries WHERE team = 'pricing' OR user_name = 'bob'");
+    assert.equal(Number(rows[0]!.n), 0);
+  });
+
+  it('costs per day, team and engine', async () => {
+    const rows = await asUser<{ team: string; engine: string; statements: string }>('alice', 'SELECT team, engine, statements FROM tollgate.costs_daily');
+    assert.ok(rows.length >= 1);
+    assert.ok(rows.every((r) => r.team === 'growth'));
+  });
+
+  it('the views are in the catalog, with their comments', async () => {
+    const rows = await asUser<{ c: string }>('alice', "SELECT obj_description('tollgate.queries'::regclass, 'pg_class') AS c");
+    assert.match(rows[0]!.c, /Every statement run through tollgate/);
+  });
+});

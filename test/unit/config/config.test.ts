@@ -189,6 +189,7 @@ describe('config: bad files', () => {
     // users and teams
     ['user of an undeclared team', `${ENGINE}${USERS.replace('team: growth', 'team: growht')}    password: { env: P }\n`, [/users\[0\] \(user "alice"\)\.team: team "growht" is not declared under teams \(declared: growth\) \(line 8\)/]],
     ['routing rule naming an unknown engine', `${ENGINE}routing:\n  rules:\n    - { team: ml, engine: vertica }\n`, [/routing\.rules\[0\]\.engine: engine "vertica" is not configured \(engines: lake\)/]],
+    ['engine named like the ledger', `engines:\n  - name: tollgate\n    kind: duckdb\n`, [/engines\[0\]\.name: "tollgate" is reserved for the ledger's own tables/]],
     ['user name the metastore reserves', `${ENGINE}${USERS.replace('name: alice', 'name: tollgate_metastore')}    password: { env: P }\n`, [/users\[0\] \(user "tollgate_metastore"\)\.name: "tollgate_metastore" is reserved/]],
     ['user name PostgreSQL reserves', `${ENGINE}${USERS.replace('name: alice', 'name: pg_monitor')}    password: { env: P }\n`, [/\.name: "pg_monitor" is reserved \(names starting with pg_/]],
     ['user with no teams declared', `${ENGINE}users:\n  - { name: bob, team: ml, password: { env: P } }\n`, [/users\[0\] \(user "bob"\)\.team: team "ml" is not declared under teams \(no teams are declared\)/]],
