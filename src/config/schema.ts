@@ -48,10 +48,17 @@ export const ParquetTableSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What scanning costs on an engine. */
+export const PricingSchema = Type.Object(
+  { perTiB: Type.Number({ minimum: 0, description: 'Price per TiB scanned, in billing.currency.' }) },
+  { additionalProperties: false },
+);
+
 export const DuckDBEngineSchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     kind: Type.Literal('duckdb'),
+    pricing: Type.Optional(PricingSchema),
     threads: Type.Optional(Type.Integer({ minimum: 1 })),
     memoryLimit: Type.Optional(Type.String({ description: "DuckDB memory_limit, e.g. '4GB'." })),
     maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -101,6 +108,7 @@ export const PostgresEngineSchema = Type.Object(
     name: Type.String({ minLength: 1 }),
     kind: Type.Literal('postgres'),
     connection: PostgresConnectionSchema,
+    pricing: Type.Optional(PricingSchema),
     maxConnections: Type.Optional(Type.Integer({ minimum: 1, description: 'Statements that may run at once (pooled connections); default 10.' })),
     statementTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, description: "PostgreSQL's statement_timeout for every statement (0: none)." })),
     tables: Type.Array(PostgresTableSchema, { default: [], description: 'Tables served, named one by one.' }),
@@ -151,6 +159,20 @@ export const ConfigSchema = Type.Object(
     engines: Type.Array(EngineSchema, { minItems: 1 }),
     teams: Type.Array(TeamSchema, { default: [] }),
     users: Type.Array(UserSchema, { default: [] }),
+    billing: Type.Object(
+      {
+        currency: Type.String({ minLength: 1, default: 'USD' }),
+        defaultPerTiB: Type.Number({ minimum: 0, default: 5, description: 'Price per TiB for engines without their own pricing.' }),
+        minimumBytesPerTable: Type.Integer({ minimum: 0, default: 10 * 2 ** 20, description: 'Each table reference is billed at least this.' }),
+        roundingBytes: Type.Integer({ minimum: 1, default: 2 ** 20, description: 'Billed bytes are rounded up to a multiple of this.' }),
+        unknownEstimate: Type.Union([Type.Literal('refuse'), Type.Literal('charge-default')], {
+          default: 'charge-default',
+          description: 'When an engine cannot estimate a scan: refuse the query, or bill defaultUnknownBytes.',
+        }),
+        defaultUnknownBytes: Type.Integer({ minimum: 0, default: 10 * 2 ** 30, description: 'Bytes billed per table reference an engine cannot estimate.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     routing: Type.Object(
       {
         rules: Type.Array(RoutingRuleSchema, {

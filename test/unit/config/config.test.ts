@@ -155,7 +155,7 @@ describe('config: bad files', () => {
     ['table without path', `${ENGINE}    tables:\n      - schema: s\n        name: t\n`, [/engines\[0\] \(engine "lake"\)\.tables\[0\]\.path: required key is missing \(line 5\)/]],
     ['user without team', `${ENGINE}users:\n  - name: alice\n    password: { env: P }\n`, [/users\[0\] \(user "alice"\)\.team: required key is missing \(line 5\)/]],
     // unknown keys, with a suggestion when it is a near miss
-    ['unknown top-level key', `${ENGINE}logging: debug\n`, [/logging: unknown key; allowed here: server, dataDir, demo, engines, teams, users, routing, catalog, logLevel \(line 4\)/]],
+    ['unknown top-level key', `${ENGINE}logging: debug\n`, [/logging: unknown key; allowed here: server, dataDir, demo, engines, teams, users, billing, routing, catalog, logLevel \(line 4\)/]],
     ['misspelt top-level key', `${ENGINE}loglevel: debug\n`, [/loglevel: unknown key \(did you mean "logLevel"\?\)/]],
     ['unknown server key', `server:\n  port: 5433\n${ENGINE}`, [/server\.port: unknown key; allowed here: host, pgPort, /, /\(line 2\)/]],
     ['misspelt server key', `server:\n  pgport: 5433\n${ENGINE}`, [/server\.pgport: unknown key \(did you mean "pgPort"\?\)/]],
@@ -321,7 +321,7 @@ describe('config: postgres engines', () => {
     ['port as a string', `${PG.replace('host: db.internal', 'host: db.internal, port: "5432"')}    schemas: [a]\n`, [/engines\[0\] \(engine "wh"\)\.connection\.port: expected integer \(got "5432"\)/]],
     ['misspelt connection key', `${PG.replace('database: dwh', 'databse: dwh')}    schemas: [a]\n`, [/connection\.databse: unknown key \(did you mean "database"\?\); allowed here: host, port, database, user, password, ssl \(line 4\)/]],
     ['an unknown ssl key', `${PG.replace('password: { env: WH_PW } }', 'password: { env: WH_PW }, ssl: { verify: true } }')}    schemas: [a]\n`, [/engines\[0\] \(engine "wh"\)\.connection\.ssl: expected true, false or \{ rejectUnauthorized: true\|false, ca: <PEM file> \} \(got a mapping\)/]],
-    ['a duckdb key on a postgres engine', `${PG}    schemas: [a]\n    threads: 4\n`, [/engines\[0\] \(engine "wh"\)\.threads: unknown key; allowed here: name, kind, connection, maxConnections, statementTimeoutMs, tables, schemas \(line 6\)/]],
+    ['a duckdb key on a postgres engine', `${PG}    schemas: [a]\n    threads: 4\n`, [/engines\[0\] \(engine "wh"\)\.threads: unknown key; allowed here: name, kind, connection, pricing, maxConnections, statementTimeoutMs, tables, schemas \(line 6\)/]],
     ['a path on a postgres table', `${PG}    tables:\n      - { schema: s, name: t, path: t.parquet }\n`, [/engines\[0\] \(engine "wh"\)\.tables\[0\]\.path: unknown key; allowed here: schema, name, comment, columns/]],
     ['a postgres key on a duckdb engine', `${ENGINE}    schemas: [a]\n`, [/engines\[0\] \(engine "lake"\)\.schemas: unknown key/]],
     ['a duckdb table on a postgres engine without a name', `${PG}    tables:\n      - { schema: s }\n`, [/engines\[0\] \(engine "wh"\)\.tables\[0\]\.name: required key is missing/]],
