@@ -2,6 +2,8 @@ import type { ServedTables } from '../catalog/served-tables.ts';
 import type { ColumnInfo } from '../connectors/contract.ts';
 import { GatewayError } from '../errors/index.ts';
 import { isColId, lex, quoteIdentifier, type Predicate, type TableRead, type Token } from '../parser/index.ts';
+import { typeInfoByName } from '../pgtypes/index.ts';
+import { OID } from '../pgtypes/oids.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import type { TableName } from './routing.ts';
 
@@ -66,11 +68,22 @@ function aliasFollows(next: Token | undefined): boolean {
 /** Unreserved words that start the next clause rather than naming an alias. */
 const CLAUSE_WORDS = new Set(['natural', 'inner', 'left', 'right', 'full', 'cross', 'join', 'on', 'using', 'where', 'group', 'order', 'limit', 'offset', 'window', 'having', 'union', 'except', 'intersect', 'tablesample', 'fetch', 'for']);
 
+/**
+ * The type a predicate's value is bound with: its own (`date '…' + interval '…'` is a timestamp, `1.5` a
+ * numeric), as in the statement, so the part's engine compares as the statement does (date < timestamp,
+ * integer = numeric); an untyped literal or parameter ('unknown') takes the column's type, as PostgreSQL
+ * types it.
+ */
+function valueTypeOid(p: Predicate & { type: string }, typeOf: (column: string) => number): number {
+  if (p.type === 'unknown') return typeOf(p.column);
+  return typeInfoByName(p.type)?.oid ?? typeOf(p.column);
+}
+
 function predicateSql(p: Predicate, typeOf: (column: string) => number, params: PgValue[], paramTypes: number[]): string {
   const column = quoteIdentifier(p.column);
   const bind = (v: PgValue): string => {
     params.push(v);
-    paramTypes.push(typeOf(p.column));
+    paramTypes.push('type' in p ? valueTypeOid(p, typeOf) : typeOf(p.column));
     return `$${params.length}`;
   };
   switch (p.op) {
@@ -85,6 +98,18 @@ function predicateSql(p: Predicate, typeOf: (column: string) => number, params: 
     default:
       return `${column} ${p.op} ${bind(p.value)}`;
   }
+}
+
+/**
+ * A part's column. char(n) (bpchar) is read as text, which strips the trailing blanks as PostgreSQL's cast
+ * does: in PostgreSQL those blanks do not count in comparisons, joins, grouping, ||, length() or substring(),
+ * while DuckDB, which has no blank-padded type, would compare the padded value ('FRANCE   ' <> 'FRANCE').
+ * What still differs from PostgreSQL: LIKE and regular expressions, which there see the padded value
+ * ('ab'::char(4) LIKE 'ab' is false), and the displayed value (the result column is text, unpadded).
+ */
+function selectItem(name: string, typeOid: number): string {
+  const column = quoteIdentifier(name);
+  return typeOid === OID.bpchar ? `CAST(${column} AS text) AS ${column}` : column;
 }
 
 /**
@@ -113,12 +138,14 @@ export function planFederation(input: FederationInput): FederationPlan {
     const columns = ref.columns.map((name) => {
       const c = byName.get(name);
       if (!c) throw new GatewayError('UNDEFINED_COLUMN', `column "${name}" does not exist in ${ref.schema}.${ref.name}`);
+      // char(n) comes as text: see selectItem.
+      if (c.typeOid === OID.bpchar) return { name: c.name, typeOid: OID.text, typeModifier: -1 };
       return { name: c.name, typeOid: c.typeOid, typeModifier: c.typeModifier };
     });
     const params: PgValue[] = [];
     const paramTypes: number[] = [];
     const where = ref.predicates.map((p) => predicateSql(p, (col) => byName.get(col)?.typeOid ?? 0, params, paramTypes));
-    const select = columns.length > 0 ? columns.map((c) => quoteIdentifier(c.name)).join(', ') : 'true AS "__tollgate_row"';
+    const select = columns.length > 0 ? columns.map((c) => selectItem(c.name, byName.get(c.name)!.typeOid)).join(', ') : 'true AS "__tollgate_row"';
     const inputName = `tollgate_part_${parts.length + 1}`;
     parts.push({
       engine,

@@ -11,6 +11,7 @@ const tables: ServedTable[] = [
   { engine: 'lake', schema: 'lake', name: 'bookings', columns: [col('booking_id', OID.int8), col('customer_id', OID.int4), col('price', OID.float8), col('booking_month', OID.text)] },
   { engine: 'crm', schema: 'crm', name: 'customers', columns: [col('customer_id', OID.int4), col('name', OID.text), col('segment', OID.text), col('since', OID.date)] },
   { engine: 'crm', schema: 'crm', name: 'regions', columns: [col('region_id', OID.int4), col('label', OID.text)] },
+  { engine: 'crm', schema: 'crm', name: 'nations', columns: [col('nation_id', OID.int4), { name: 'code', typeOid: OID.bpchar, typeModifier: 29 }] },
 ];
 const served = new ServedTables(tables);
 
@@ -49,6 +50,27 @@ describe('federation plans', () => {
     assert.deepEqual(p.parts.map((x) => x.sql), ['SELECT true AS "__tollgate_row" FROM crm.regions', 'SELECT customer_id FROM crm.customers']);
     assert.match(p.hostSql, /FROM tollgate_part_1 AS regions\)/);
     assert.match(p.hostSql, /lake\.bookings b, tollgate_part_2 c WHERE/);
+  });
+
+  it('a pushed-down value keeps its own type: date + interval is a timestamp, 1.5 a numeric (TPC-H Q4)', () => {
+    const p = plan(`SELECT count(*) FROM lake.bookings b JOIN crm.customers c ON c.customer_id = b.customer_id
+      WHERE c.since >= DATE '1993-07-01' AND c.since < DATE '1993-07-01' + INTERVAL '3' MONTH AND c.customer_id <> 1.5 AND c.name = 'x'`);
+    const part = p.parts[0]!;
+    assert.equal(part.sql, 'SELECT customer_id, name, since FROM crm.customers WHERE since >= $1 AND since < $2 AND customer_id <> $3 AND name = $4');
+    // PostgreSQL then compares date < timestamp and integer <> numeric, as the statement does; the untyped
+    // literal takes the column's type.
+    assert.deepEqual(part.paramTypes, [OID.date, OID.timestamp, OID.numeric, OID.text]);
+    assert.deepEqual(part.params, [8582, 749433600000000n, '1.5', 'x']);
+  });
+
+  it('char(n) columns come as text, without their padding, as PostgreSQL compares them (TPC-H n_name = \'FRANCE\')', () => {
+    const p = plan("SELECT n.code, count(*) FROM lake.bookings b JOIN crm.nations n ON n.nation_id = b.customer_id WHERE n.code IN ('FRANCE', 'GERMANY') GROUP BY n.code");
+    const part = p.parts[0]!;
+    assert.equal(part.sql, 'SELECT CAST(code AS text) AS code, nation_id FROM crm.nations WHERE code IN ($1, $2)');
+    // The predicate still reads the column itself, with PostgreSQL's char(n) comparison.
+    assert.deepEqual(part.paramTypes, [OID.bpchar, OID.bpchar]);
+    assert.deepEqual(part.columns, [{ name: 'code', typeOid: OID.text, typeModifier: -1 }, { name: 'nation_id', typeOid: OID.int4, typeModifier: -1 }]);
+    assert.match(p.hostSql, /JOIN tollgate_part_1 n ON/);
   });
 
   it('bound parameters become the part\'s own parameters', () => {
