@@ -1,4 +1,6 @@
 import type { PgValue } from '../pgtypes/values.ts';
+import type { TableRead } from '../parser/analysis/types.ts';
+import type { ScanEstimate } from '../estimate/types.ts';
 
 /** A column of a result or a table, described in PostgreSQL terms so that every layer above speaks one type system. */
 export interface ColumnInfo {
@@ -101,4 +103,9 @@ export interface Connector {
   execute(q: CompiledQuery, opts: { signal: AbortSignal }): Promise<ResultStream>;
   health(): Promise<Health>;
   close(): Promise<void>;
+  /**
+   * Bytes the engine will read for these references to its tables (per reference, with what was pruned),
+   * before running anything. Engines that cannot tell leave it out, or answer a reference with `{ unknown }`.
+   */
+  estimate?(reads: readonly TableRead[]): Promise<ScanEstimate>;
 }

@@ -21,6 +21,9 @@ import { OID } from '../../pgtypes/oids.ts';
 import type { PgValue } from '../../pgtypes/values.ts';
 import { HOST_IS_LITTLE_ENDIAN } from './bindings.ts';
 import { canceledError, mapDuckDBError, type ErrorContext } from './errors.ts';
+import type { TableRead } from '../../parser/analysis/types.ts';
+import type { ScanEstimate } from '../../estimate/index.ts';
+import { DuckDBEstimator } from './estimate.ts';
 import { validateOptions, type DuckDBConnectorOptions, type ValidatedOptions } from './options.ts';
 import { bindParams } from './params.ts';
 import { ConnectionPool, type Lease } from './pool.ts';
@@ -148,6 +151,7 @@ export class DuckDBConnector implements Connector {
   readonly capabilities: Capabilities = { cancel: true, parameters: true, describe: true };
   private closed = false;
   private healthQueue: Promise<unknown> = Promise.resolve();
+  private estimator: DuckDBEstimator | undefined;
 
   private constructor(
     readonly name: string,
@@ -415,6 +419,17 @@ export class DuckDBConnector implements Connector {
     }
   }
 
+  /**
+   * The bytes DuckDB will read for these references to the lake tables (see src/estimate): files left
+   * after hive-partition pruning, row groups after min/max and bloom-filter pruning, the needed columns'
+   * chunks as DuckDB reads them, footers. References to other tables come back as unknown.
+   */
+  async estimate(reads: readonly TableRead[]): Promise<ScanEstimate> {
+    this.ensureOpen();
+    this.estimator ??= new DuckDBEstimator(this.engine.instance, this.opts.tables, this.logger);
+    return this.estimator.estimate(reads);
+  }
+
   async health(): Promise<Health> {
     if (this.closed) return { ok: false, detail: 'shut down' };
     // One dedicated connection, so health answers even when every pooled connection is busy.
@@ -437,6 +452,7 @@ export class DuckDBConnector implements Connector {
     if (this.closed) return;
     this.closed = true;
     await this.healthQueue;
+    await this.estimator?.close();
     await this.pool.close();
     this.engine.admin.closeSync();
     this.engine.instance.closeSync();
