@@ -8,7 +8,8 @@ import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { ShadowCatalog } from '../catalog/index.ts';
-import { LedgerConnector, StatementLog } from '../ledger/index.ts';
+import { LEDGER_ENGINE, LedgerConnector, StatementLog } from '../ledger/index.ts';
+import type { CostPolicy } from '../executor/costing.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
 import { EngineHealth } from '../planner/index.ts';
 import { QueryRouter } from '../executor/query-router.ts';
@@ -91,6 +92,20 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
       await catalog.close().catch(() => {});
       await server.stop();
     },
+  };
+}
+
+/** The billing section and each engine's price; the ledger's own tables are free. */
+function costPolicy(config: Config): CostPolicy {
+  const prices = new Map(config.engines.map((e) => [e.name, e.pricing?.perTiB ?? config.billing.defaultPerTiB] as const));
+  prices.set(LEDGER_ENGINE, 0);
+  return {
+    currency: config.billing.currency,
+    minimumBytesPerTable: config.billing.minimumBytesPerTable,
+    roundingBytes: config.billing.roundingBytes,
+    unknownEstimate: config.billing.unknownEstimate,
+    defaultUnknownBytes: config.billing.defaultUnknownBytes,
+    pricePerTiB: (engine) => prices.get(engine) ?? config.billing.defaultPerTiB,
   };
 }
 
@@ -200,7 +215,14 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       maxRowsPerPart: config.routing.maxRowsPerPart,
       logger: logger.child({ component: 'router' }),
     });
-    const executor = new Executor({ config, users, router, logger, ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger }) });
+    const executor = new Executor({
+      config,
+      users,
+      router,
+      logger,
+      billing: costPolicy(config),
+      ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger }),
+    });
     const pg = new PgServer({
       backend: executor,
       logger: logger.child({ component: 'wire' }),

@@ -42,10 +42,12 @@ export function charge(refs: readonly ReferenceBytes[], pricePerTiB: (engine: st
   let estimatedBytes = 0;
   for (const ref of refs) {
     estimatedBytes += ref.bytes;
-    const billed = billedBytes(ref.bytes, policy);
+    const price = pricePerTiB(ref.engine);
+    // A free engine (the ledger's own tables) bills nothing, not a minimum at no price.
+    const billed = price > 0 ? billedBytes(ref.bytes, policy) : 0;
     const e = byEngine.get(ref.engine) ?? { billedBytes: 0, cost: 0 };
     e.billedBytes += billed;
-    e.cost += (billed / TIB) * pricePerTiB(ref.engine);
+    e.cost += (billed / TIB) * price;
     byEngine.set(ref.engine, e);
   }
   const engines = [...byEngine].map(([engine, e]) => ({ engine, ...e }));

@@ -65,6 +65,10 @@ export const ERROR_CODES = {
   OUT_OF_MEMORY: { sqlstate: '53200', kind: 'resources' },
   /** A federated plan would pull more from an engine than the configured cap. */
   CONFIGURATION_LIMIT_EXCEEDED: { sqlstate: '53400', kind: 'resources' },
+  /** The estimate is over the session's tollgate.max_bytes_billed. */
+  MAX_BYTES_BILLED_EXCEEDED: { sqlstate: '53400', kind: 'resources' },
+  /** An engine cannot estimate a scan and the billing policy refuses such queries. */
+  ESTIMATE_UNAVAILABLE: { sqlstate: '53000', kind: 'resources' },
   // Engines
   ENGINE_UNAVAILABLE: { sqlstate: '08006', kind: 'external' },
   ENGINE_ERROR: { sqlstate: '58000', kind: 'external' },

@@ -2,6 +2,7 @@ import type { Config } from '../config/index.ts';
 import type { ShadowCatalog } from '../catalog/index.ts';
 import type { StatementLog } from '../ledger/index.ts';
 import type { QueryRouter } from './query-router.ts';
+import type { CostPolicy } from './costing.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { BackendSession, GatewayBackend, StartupInfo, UserCredentials } from '../wire/backend.ts';
@@ -18,6 +19,8 @@ export interface ExecutorDeps {
   logger: Logger;
   catalog?: ShadowCatalog;
   ledger?: StatementLog;
+  /** How queries are priced (config.billing and each engine's pricing). */
+  billing?: CostPolicy;
 }
 
 /** The gateway as the wire sees it: who may log in, and a session per connection. */
@@ -54,6 +57,7 @@ export class Executor implements GatewayBackend {
       logger: this.deps.logger,
       ...(this.deps.catalog && { catalog: this.deps.catalog }),
       ...(this.deps.ledger && { ledger: this.deps.ledger }),
+      ...(this.deps.billing && { billing: this.deps.billing }),
       plans: this.plans,
     });
   }

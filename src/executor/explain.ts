@@ -4,8 +4,11 @@ import { DEFAULT_OUTPUT_SETTINGS, textEncoder } from '../pgtypes/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import type { Compile, RoutedQuery } from './query-router.ts';
 
-/** `EXPLAIN [VERBOSE] query` / `EXPLAIN (options) query`: the statement after the options, or null if not EXPLAIN. */
-export function explainTarget(sql: string): { query: string } | null {
+/**
+ * `EXPLAIN [VERBOSE] query` / `EXPLAIN (options) query`: the statement after the options, or null if not
+ * EXPLAIN. `EXPLAIN (COST) query` is a dry run: the estimate and its price, nothing run or billed.
+ */
+export function explainTarget(sql: string): { query: string; cost: boolean } | null {
   const tokens = lex(sql);
   if (tokens[0]?.kind !== 'ident' || tokens[0].quoted || tokens[0].value !== 'explain') return null;
   let i = 1;
@@ -29,7 +32,7 @@ export function explainTarget(sql: string): { query: string } | null {
     });
   const start = tokens[i]?.start;
   if (start === undefined) throw new GatewayError('SYNTAX_ERROR', 'syntax error at end of input', { position: Array.from(sql).length + 1 });
-  return { query: sql.slice(start) };
+  return { query: sql.slice(start), cost: options.includes('cost') };
 }
 
 function literal(v: PgValue, type?: string): string {

@@ -4,7 +4,8 @@ import type { Connector, DescribeResult, QueryContext, ResultStream } from '../c
 import { DuckDBConnector, type InputRelation } from '../connectors/duckdb/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import { analyzeQuery, type Analysis } from '../parser/index.ts';
+import { analyzeQuery, type Analysis, type TableRead } from '../parser/index.ts';
+import { unknownEstimate, type ScanEstimate, type TableScanDetail } from '../estimate/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import { chooseRoute, planFederation, type EngineHealth, type FederationPlan, type Route, type RouteContext, type RoutingRule } from '../planner/index.ts';
 
@@ -44,6 +45,7 @@ const MAX_CACHED_PARAMS_CHARS = 2048;
 export class QueryRouter {
   private readonly byName: Map<string, Connector>;
   private readonly analyses = new LRUCache<string, { served: ServedTables; analysis: Analysis }>({ max: ANALYSIS_CACHE_ENTRIES });
+  private readonly federationPlans = new WeakMap<Analysis, Map<string, FederationPlan>>();
 
   constructor(private readonly opts: QueryRouterOptions) {
     this.byName = new Map(opts.connectors.map((c) => [c.name, c] as const));
@@ -105,7 +107,12 @@ export class QueryRouter {
       throw new GatewayError('FEATURE_NOT_SUPPORTED', `this statement reads tables of several engines (${[...new Set(route.assignments.map((a) => a.engine))].join(', ')}) and none of them is a DuckDB engine to join them in`, {
         hint: 'Add the tables to one engine, or query them separately.',
       });
-    const plan = planFederation({ sql, tables: analysis.tables, assignments: route.assignments, host: hostName, served });
+    // Plans are pure functions of the (cached) analysis and the assignments: kept beside the analysis.
+    const signature = `${hostName}\u0000${route.assignments.map((a) => a.engine).join(',')}`;
+    let plans = this.federationPlans.get(analysis);
+    if (!plans) this.federationPlans.set(analysis, (plans = new Map()));
+    let plan = plans.get(signature);
+    if (!plan) plans.set(signature, (plan = planFederation({ sql, tables: analysis.tables, assignments: route.assignments, host: hostName, served })));
     return { sql, analysis, route, federation: { ...plan, host: this.byName.get(hostName) as DuckDBConnector } };
   }
 
@@ -151,6 +158,37 @@ export class QueryRouter {
       // Loaded (or failed): the parts' statements are done either way.
       await Promise.all(streams.map((s) => s.close().catch(() => {})));
     }
+  }
+
+  /**
+   * What each table reference of a routed statement will scan, asked of the engine that reads it (per
+   * engine, one call). An engine without estimates, or one whose estimate fails, answers `unknown`; the
+   * caller's billing policy decides what that costs.
+   */
+  async estimate(routed: RoutedQuery): Promise<Array<TableScanDetail & { engine: string }>> {
+    const engineOf = (t: { schema: string; name: string }): string =>
+      routed.route.kind === 'single' ? routed.route.engine : routed.route.assignments.find((a) => a.table.schema === t.schema && a.table.name === t.name)!.engine;
+    const groups = new Map<string, TableRead[]>();
+    for (const t of routed.analysis.tables) {
+      const e = engineOf(t);
+      groups.set(e, [...(groups.get(e) ?? []), t]);
+    }
+    const out: Array<TableScanDetail & { engine: string }> = [];
+    for (const [engine, reads] of groups) {
+      const c = this.connector(engine);
+      let estimate: ScanEstimate;
+      if (!c.estimate) estimate = unknownEstimate(reads, `engine ${engine} gives no estimates`);
+      else {
+        try {
+          estimate = await c.estimate(reads);
+        } catch (err) {
+          this.opts.logger.warn({ err, engine }, 'scan estimate failed');
+          estimate = unknownEstimate(reads, `the estimate failed: ${(err as Error).message}`);
+        }
+      }
+      for (const d of estimate.detail) out.push({ ...d, engine });
+    }
+    return out;
   }
 
   /** The engines' names a routed statement runs on, for the ledger and logs. */

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { ColumnInfo, QueryContext } from '../connectors/contract.ts';
 import type { ServedTables } from '../catalog/served-tables.ts';
 import type { RouteContext } from '../planner/index.ts';
-import type { Compile, QueryRouter } from './query-router.ts';
+import type { Compile, QueryRouter, RoutedQuery } from './query-router.ts';
+import { checkMaxBytesBilled, costNotice, dryRunRows, priceEstimate, type Costing, type CostPolicy } from './costing.ts';
 import { searchPathSchemas } from './search-path.ts';
 import { GatewayError, toGatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -48,6 +49,8 @@ export interface GatewaySessionOptions {
    * statements over and over, and classifying one lexes it several times (tens of microseconds each).
    */
   plans?: PlanCache;
+  /** How queries are priced; without it they are not estimated or billed. */
+  billing?: CostPolicy;
   /** Where each query, catalog statement and COPY is recorded; without it, nothing is. */
   ledger?: StatementLog;
 }
@@ -58,7 +61,7 @@ export type Plan =
   | { readonly kind: 'copy'; readonly copy: CopyToStdout }
   | { readonly kind: 'catalog' }
   /** tollgate's EXPLAIN: the route and the SQL each engine receives, for `query`. */
-  | { readonly kind: 'explain'; readonly query: string }
+  | { readonly kind: 'explain'; readonly query: string; readonly cost: boolean }
   | { readonly kind: 'query' };
 
 /** Plans are pure data decided by the text alone (and the served tables, fixed per executor). */
@@ -84,9 +87,22 @@ function planOf(sql: string, servedTables: ServedTables, hasCatalog: boolean): P
   }
   refuseWrites(sql);
   const explain = explainTarget(sql);
-  if (explain) return { kind: 'explain', query: explain.query };
+  if (explain) return { kind: 'explain', query: explain.query, cost: explain.cost };
   return { kind: 'query' };
 }
+
+/** PostgreSQL's message levels, lowest first (client_min_messages). */
+const MESSAGE_LEVELS = ['debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'log', 'notice', 'warning', 'error'];
+
+/** What a dry run returns (costing.ts dryRunRows). */
+const DRY_RUN_COLUMNS: ColumnInfo[] = [
+  { name: 'table_name', typeOid: OID.text, typeModifier: -1 },
+  { name: 'engine', typeOid: OID.text, typeModifier: -1 },
+  { name: 'estimated_bytes', typeOid: OID.int8, typeModifier: -1 },
+  { name: 'billed_bytes', typeOid: OID.int8, typeModifier: -1 },
+  { name: 'cost', typeOid: OID.numeric, typeModifier: -1 },
+  { name: 'detail', typeOid: OID.text, typeModifier: -1 },
+];
 
 /** Statements that change data or schema; tollgate is read-only toward its engines. */
 const WRITE_STATEMENTS = new Set([
@@ -143,6 +159,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   private lastEngines = '';
   /** The ledger id of the statement being executed; engines that label queries carry it. */
   private queryId = '';
+  /** Estimates of statements not recorded yet, by ledger id. */
+  private readonly costings = new Map<string, Costing>();
   private status: TransactionStatus = 'I';
   private eventSink: SessionEvents | null = null;
   readonly log: Logger;
@@ -235,6 +253,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       const types = Array.from({ length: count }, (_, i) => paramTypes[i] ?? 0);
       return { plan, paramTypes: types, columns: columns.length > 0 ? columns : null };
     }
+    if (plan.kind === 'explain' && plan.cost) return { plan, paramTypes: [...paramTypes], declaredTypes: [...paramTypes], columns: DRY_RUN_COLUMNS };
     if (plan.kind === 'explain') {
       // Parameters are the explained statement's: its engine infers their types.
       const inner = this.opts.router.route(plan.query, this.searchPathList(), this.routeContext());
@@ -242,6 +261,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       const params = described.params.map((t, i) => (paramTypes[i] ? paramTypes[i]! : t));
       return { plan, paramTypes: params, declaredTypes: [...paramTypes], columns: [textColumn('QUERY PLAN')] };
     }
+    if (this.settings.get('tollgate.dry_run') === 'on') return { plan, paramTypes: [...paramTypes], declaredTypes: [...paramTypes], columns: DRY_RUN_COLUMNS };
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext());
     const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes, this.queryContext(randomUUID()));
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
@@ -259,7 +279,8 @@ export class GatewaySession implements BackendSession, SessionContext {
     params: readonly PgValue[],
     opts: { signal: AbortSignal; events: SessionEvents },
   ): Promise<StatementExecution> {
-    this.eventSink = opts.events;
+    const events = this.filteredEvents(opts.events);
+    this.eventSink = events;
     this.lastEngines = '';
     this.queryId = randomUUID();
     const queryId = this.queryId;
@@ -272,7 +293,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       const command = plan.kind === 'session' ? plan.command : null;
       if (this.status === 'E' && !(command && (command.kind === 'commit' || command.kind === 'rollback' || command.kind === 'rollback-to-savepoint')))
         throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
-      execution = command ? await runSessionCommand(command, this, opts.events, opts.signal) : await this.executePlan(plan, sql, p, params, opts.signal);
+      execution = command ? await runSessionCommand(command, this, events, opts.signal) : await this.executePlan(plan, sql, p, params, opts.signal);
     } catch (e) {
       // Recorded before the client hears of the failure, like every other outcome.
       await this.record(plan ? recordKind(plan) : 'query', sql, started, { error: e }, queryId);
@@ -301,6 +322,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   private async executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal): Promise<StatementExecution> {
+    if (plan.kind === 'explain' && plan.cost) return this.dryRun(plan.query, params);
+    if (plan.kind === 'query' && this.settings.get('tollgate.dry_run') === 'on') return this.dryRun(sql, params);
     if (plan.kind === 'explain') {
       const routed = this.opts.router.route(plan.query, this.searchPathList(), this.routeContext(), params);
       const lines = explainLines(routed, this.compiler(p?.declaredTypes ?? []), (engine) => this.opts.router.connector(engine).kind);
@@ -322,12 +345,18 @@ export class GatewaySession implements BackendSession, SessionContext {
   /** One ledger record for a statement that ran or failed (session statements are not recorded). */
   /** One ledger record for a statement that ran, failed or was refused; resolves once it is committed. */
   private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }, id?: string): Promise<void> {
+    const costing = id === undefined ? undefined : this.costings.get(id);
+    if (id !== undefined) this.costings.delete(id);
     const ledger = this.opts.ledger;
     if (!ledger) return;
     const error = outcome.error === undefined ? undefined : toGatewayError(outcome.error);
     const application = this.settings.get('application_name') ?? '';
+    // Failed, refused and cancelled statements cost nothing; their estimate is kept.
+    const billed = costing && !error ? { billedBytes: costing.charge.billedBytes, cost: costing.charge.cost } : {};
     await ledger.record({
       ...(id !== undefined && { id }),
+      ...(costing && { estimatedBytes: costing.charge.estimatedBytes }),
+      ...billed,
       startedAt: started,
       durationMs: Date.now() - started.getTime(),
       sessionId: this.opts.id,
@@ -385,9 +414,43 @@ export class GatewaySession implements BackendSession, SessionContext {
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params);
     this.lastEngines = this.opts.router.enginesOf(routed);
     this.log.debug({ route: routed.route, paramTypes }, 'statement routed');
+    const costing = await this.price(routed);
+    if (costing) {
+      // Kept for the ledger record, which bills it only if the statement succeeds.
+      this.costings.set(this.queryId, costing);
+      checkMaxBytesBilled(costing, Number(this.settings.get('tollgate.max_bytes_billed') ?? '0'));
+      if (costing.detail.length > 0) this.eventSink?.notice(costNotice(costing, this.opts.user.team, this.opts.billing!.currency));
+    }
     const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, signal, this.queryContext(this.queryId));
     const columns = p?.columns ?? renameColumns(sql, stream.columns);
     return { stream, columns };
+  }
+
+  /** Notices as PostgreSQL sends them: only at or above the session's client_min_messages (INFO always). */
+  private filteredEvents(events: SessionEvents): SessionEvents {
+    return {
+      parameterStatus: (name, value) => events.parameterStatus(name, value),
+      notice: (message, options) => {
+        const severity = options?.severity ?? 'NOTICE';
+        const min = MESSAGE_LEVELS.indexOf(this.settings.get('client_min_messages') ?? 'notice');
+        if (severity !== 'INFO' && MESSAGE_LEVELS.indexOf(severity.toLowerCase()) < min) return;
+        events.notice(message, options);
+      },
+    };
+  }
+
+  /** EXPLAIN (COST) and tollgate.dry_run: the estimate and its price as rows; nothing runs, nothing is billed. */
+  private async dryRun(query: string, params: readonly PgValue[]): Promise<StatementExecution> {
+    if (!this.opts.billing) throw new GatewayError('FEATURE_NOT_SUPPORTED', 'this gateway has no billing configured to estimate with');
+    const routed = this.opts.router.route(query, this.searchPathList(), this.routeContext(), params);
+    const costing = (await this.price(routed))!;
+    return rowsExecution(DRY_RUN_COLUMNS, dryRunRows(costing, this.opts.billing));
+  }
+
+  /** The estimate of a routed statement, priced by the billing policy (undefined without one). */
+  private async price(routed: RoutedQuery): Promise<Costing | undefined> {
+    if (!this.opts.billing) return undefined;
+    return priceEstimate(await this.opts.router.estimate(routed), this.opts.billing);
   }
 
   /** SQL for an engine of `kind`: session functions replaced by this session's values, then its dialect. */

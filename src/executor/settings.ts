@@ -131,6 +131,16 @@ function parsePgInt(value: string, units: readonly Unit[] | undefined): number |
   return num;
 }
 
+/** A byte count: plain bytes or with a unit (kB, MB, GB, TB as powers of 1024, as PostgreSQL reads them; KiB... too). */
+function normalizeByteCount(v: string, { name }: NormalizeContext): string {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?\s*$/.exec(v);
+  if (!m) throw invalidValue(name, v, { hint: 'Valid units are B, kB, MB, GB and TB (powers of 1024).' });
+  const power = { B: 0, kB: 1, KB: 1, KiB: 1, MB: 2, MiB: 2, GB: 3, GiB: 3, TB: 4, TiB: 4 }[m[2] ?? 'B']!;
+  const bytes = Math.ceil(Number(m[1]) * 1024 ** power);
+  if (!Number.isSafeInteger(bytes)) throw invalidValue(name, v, { hint: 'Value exceeds the largest byte count.' });
+  return String(bytes);
+}
+
 function normalizeInt(min: number, max: number, units?: readonly Unit[]) {
   const base = units?.find((u) => u.multiplier === 1)?.unit;
   return (v: string, { name }: NormalizeContext): string => {
@@ -390,5 +400,8 @@ export function parameterSpecs(serverVersion: string): ParameterSpec[] {
     { name: 'work_mem', defaultValue: '4MB', description: 'Sets the maximum memory to be used for query workspaces.', normalize: normalizeInt(64, INT_MAX, MEMORY_UNITS_KB) },
     { name: 'tollgate.cache', defaultValue: 'on', description: 'Use the result cache for this session.', normalize: normalizeBool },
     { name: 'tollgate.engine', defaultValue: '', description: 'Prefer this engine when a table has replicas.' },
+    { name: 'tollgate.tag', defaultValue: '', description: 'A label recorded with every statement of the session in the ledger.' },
+    { name: 'tollgate.dry_run', defaultValue: 'off', description: 'Return the estimate of each query instead of running it (costs nothing).', normalize: normalizeBool },
+    { name: 'tollgate.max_bytes_billed', defaultValue: '0', description: 'Refuse queries that would bill more bytes than this (0: no limit).', normalize: normalizeByteCount },
   ];
 }

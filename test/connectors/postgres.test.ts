@@ -857,3 +857,42 @@ describe('postgres connector configuration', () => {
 });
 
 export type { ResultStream };
+
+describe('postgres scan estimates', () => {
+  let c: PostgresConnector;
+  before(async () => {
+    await admin.query('CREATE SCHEMA est');
+    await admin.query(`CREATE TABLE est.wide AS SELECT i AS id, repeat('x', 200) AS payload, i * 2 AS small FROM generate_series(1, 20000) i`);
+    // Never analysed: autovacuum must not analyse it behind the test's back.
+    await admin.query('CREATE TABLE est.fresh (id int, note text) WITH (autovacuum_enabled = false)');
+    await admin.query("INSERT INTO est.fresh SELECT i, 'n' FROM generate_series(1, 1000) i");
+    await admin.query('CREATE VIEW est.v AS SELECT id FROM est.wide');
+    await admin.query('ANALYZE est.wide');
+    c = await PostgresConnector.create(options({ schemas: ['est'] }));
+  });
+  after(async () => {
+    await c?.close();
+    await admin.query('DROP SCHEMA est CASCADE');
+  });
+
+  const read = (name: string, columns: string[]) => ({ schema: 'est', name, columns, predicates: [], position: 1 });
+
+  it('counts the share of the referenced columns in the table size, from pg_stats', async () => {
+    const size = Number((await admin.query("SELECT pg_total_relation_size('est.wide') - pg_indexes_size('est.wide') AS s")).rows[0].s);
+    const all = await c.estimate([read('wide', ['id', 'payload', 'small'])]);
+    assert.equal(all.bytes, size);
+    const narrow = await c.estimate([read('wide', ['id'])]);
+    // id is 4 bytes of an average row of about 4 + 201 + 4.
+    assert.ok(narrow.bytes > 0 && narrow.bytes < size / 20, `${narrow.bytes} of ${size}`);
+    assert.equal(narrow.exact, true);
+  });
+
+  it('a table never analysed counts whole and says so; a view is unknown', async () => {
+    const fresh = await c.estimate([read('fresh', ['id'])]);
+    const d = fresh.detail[0]!;
+    assert.ok(!('unknown' in d) && d.notes.some((n) => /never analysed/.test(n)));
+    const view = await c.estimate([read('v', ['id'])]);
+    assert.equal(view.exact, false);
+    assert.match((view.detail[0] as { unknown: string }).unknown, /a view/);
+  });
+});

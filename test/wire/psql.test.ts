@@ -33,7 +33,8 @@ describe(`psql against ${targetKind()}`, { skip }, () => {
 
   /** psql with the connection in the environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). */
   function psql(args: string[], opts: { user?: string; password?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
-    const env = { ...target.libpqEnv(opts.user, opts.password), LC_ALL: 'C.UTF-8', ...opts.env };
+    // tollgate's cost notice (tested in costs.test.ts) would add a NOTICE line to outputs compared exactly here.
+    const env = { ...target.libpqEnv(opts.user, opts.password), LC_ALL: 'C.UTF-8', PGOPTIONS: '-c client_min_messages=warning', ...opts.env };
     return run(PSQL, ['-X', ...args], { env, timeoutMs: 30_000, ...(opts.input === undefined ? {} : { input: opts.input }) });
   }
 

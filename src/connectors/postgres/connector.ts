@@ -3,6 +3,9 @@ import type { Capabilities, CompiledQuery, Connector, DescribeResult, Health, Re
 import { GatewayError } from '../../errors/index.ts';
 import { silentLogger, type Logger } from '../../log/index.ts';
 import { listTables } from './catalog.ts';
+import { estimateScans } from './estimate.ts';
+import { combine, type ScanEstimate } from '../../estimate/index.ts';
+import type { TableRead } from '../../parser/index.ts';
 import { StatementCursor } from './cursor.ts';
 import { DescribeStatement } from './describe.ts';
 import { canceledError, isConnectionError, mapPgError, unavailableError } from './errors.ts';
@@ -77,6 +80,21 @@ export class PostgresConnector implements Connector {
         if (attempt === 1 && isConnectionError(e)) continue;
         throw mapPgError(e, this.name);
       }
+    }
+  }
+
+  /** Scan estimates from the engine's statistics (estimate.ts); nothing runs. */
+  async estimate(reads: readonly TableRead[]): Promise<ScanEstimate> {
+    this.ensureOpen();
+    const lease = await this.pool.acquire();
+    try {
+      const detail = await estimateScans(lease.client, reads);
+      lease.release();
+      return combine(detail);
+    } catch (e) {
+      if (isConnectionError(e)) lease.destroy('estimating failed');
+      else lease.release();
+      throw mapPgError(e, this.name);
     }
   }
 

@@ -27,6 +27,11 @@ describe('pricing', () => {
     assert.deepEqual(c.byEngine.map((e) => e.engine), ['lake', 'crm']);
   });
 
+  it('a free engine bills nothing, not a minimum at no price', () => {
+    const c = charge([{ engine: 'tollgate', bytes: 5 }], () => 0, DEFAULT_BILLING);
+    assert.deepEqual([c.estimatedBytes, c.billedBytes, c.cost], [5, 0, 0]);
+  });
+
   it('formats amounts and sizes the way the notice shows them', () => {
     assert.equal(formatBytes(1.24 * 2 ** 30), '1.24 GiB');
     assert.equal(formatBytes(512 * MiB), '512 MiB');
