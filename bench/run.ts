@@ -3,20 +3,29 @@ import os from 'node:os';
 import { startGateway } from '../test/helpers/gateway.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import { benchCatalog } from './catalog.ts';
+import { benchEstimates } from './estimates.ts';
 import { rssBytes } from './lib/rss.ts';
 import { fmtInt, formatTable } from './lib/table.ts';
+import { benchTpch } from './tpch.ts';
 import { benchWireStream } from './wire-stream.ts';
 
 /**
  * `npm run bench`: every benchmark with its baseline measured in the same run, printed as one table
  * and written to bench/RESULTS.md. BENCH_ROWS (default 10,000,000) and BENCH_REPEATS (default 3)
  * scale the streaming benchmark; BENCH_CATALOG_ITERATIONS (default 200) and BENCH_CATALOG_WARMUP (default
- * 20) the catalog one, which runs against a second gateway serving the demo tables.
+ * 20) the catalog one, which runs against a second gateway serving the demo tables. BENCH_TPCH_SCALE (default 1),
+ * BENCH_TPCH_RUNS (default 15) and BENCH_TPCH_ROUNDS (default 50) the TPC-H one (bench/tpch.ts: routing cost per
+ * statement, and Q1 over Parquet through a third gateway versus DuckDB in-process).
  */
 const rows = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const catalogIterations = Number(process.env.BENCH_CATALOG_ITERATIONS ?? 200);
 const catalogWarmup = Number(process.env.BENCH_CATALOG_WARMUP ?? 20);
+const tpchScale = Number(process.env.BENCH_TPCH_SCALE ?? 1);
+const tpchRuns = Number(process.env.BENCH_TPCH_RUNS ?? 15);
+const tpchRounds = Number(process.env.BENCH_TPCH_ROUNDS ?? 50);
+// Scan-estimate accuracy (bench/estimates.ts): BENCH_ESTIMATE_SCALE (default 1, the demo lake's full size).
+const estimateScale = Number(process.env.BENCH_ESTIMATE_SCALE ?? 1);
 
 const postgres = await startPostgres();
 const tollgate = await startGateway({ config: new URL('./bench.yaml', import.meta.url).pathname });
@@ -35,6 +44,10 @@ try {
   } finally {
     await demo.stop();
   }
+  const tpch = await benchTpch({ scale: tpchScale, runs: tpchRuns, rounds: tpchRounds });
+  lines.push(...tpch.lines);
+  const estimates = await benchEstimates({ scale: estimateScale });
+  lines.push(...estimates.lines);
 } finally {
   await tollgate.stop();
   await postgres.stop();
