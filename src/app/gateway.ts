@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { DuckDBConnector } from '../connectors/duckdb/index.ts';
 import { PostgresConnector, postgresOptionsFromConfig } from '../connectors/postgres/index.ts';
+import { VerticaConnector, verticaOptionsFromConfig } from '../connectors/vertica/index.ts';
 import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -142,6 +143,9 @@ async function createConnectors(config: Config, logger: Logger): Promise<Connect
         break;
       case 'postgres':
         connectors.push(await PostgresConnector.create(postgresOptionsFromConfig(engine, { logger })));
+        break;
+      case 'vertica':
+        connectors.push(await VerticaConnector.create(verticaOptionsFromConfig(engine, { logger })));
         break;
     }
   }

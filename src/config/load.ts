@@ -5,12 +5,13 @@ import { LineCounter, parseDocument } from 'yaml';
 import { GatewayError } from '../errors/index.ts';
 import { Type } from '@sinclair/typebox';
 import { ConfigSchema, DuckDBEngineSchema, PostgresEngineSchema, type ConfigInput, type ServerConfig } from './schema.ts';
+import { VerticaEngineSchema } from './vertica-engine.ts';
 
 /**
  * Each engine is validated against the schema of its `kind`: against the union of all of them, a
  * mistake would only say "expected union value".
  */
-const ENGINE_SCHEMAS = { duckdb: DuckDBEngineSchema, postgres: PostgresEngineSchema } as const;
+const ENGINE_SCHEMAS = { duckdb: DuckDBEngineSchema, postgres: PostgresEngineSchema, vertica: VerticaEngineSchema } as const;
 const EngineKindSchema = Type.Object({
   kind: Type.Union(Object.keys(ENGINE_SCHEMAS).map((k) => Type.Literal(k))),
 });
@@ -126,7 +127,7 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
     }
   });
   const engines = cfg.engines.map((e, i) => {
-    if (e.kind !== 'postgres') return e;
+    if (e.kind === 'duckdb') return e;
     const at = `engines[${i}] (engine "${e.name}")`;
     const variable = e.connection.password.env;
     if (env[variable] === undefined) throw fail(['engines', i, 'connection', 'password'], `${at}.connection.password: environment variable ${variable} is not set`);
@@ -139,6 +140,11 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
       if (before !== undefined) throw fail(['engines', i, 'schemas', j], `${at}.schemas[${j}]: schema "${name}" is already listed at schemas[${before}]`);
       schemaSeen.set(name, j);
     });
+    if (e.kind === 'vertica') {
+      const tls = e.connection.tls;
+      if (typeof tls === 'object' && tls.ca !== undefined) return { ...e, connection: { ...e.connection, tls: { ...tls, ca: path.resolve(baseDir, tls.ca) } } };
+      return e;
+    }
     const ssl = e.connection.ssl;
     if (typeof ssl === 'object' && ssl.ca !== undefined) return { ...e, connection: { ...e.connection, ssl: { ...ssl, ca: path.resolve(baseDir, ssl.ca) } } };
     return e;

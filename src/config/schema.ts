@@ -1,4 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PricingSchema } from './pricing-schema.ts';
+import { VerticaEngineSchema } from './vertica-engine.ts';
+
+export { PricingSchema };
 
 /**
  * The shape of a tollgate config file (YAML or JSON). Defaults live here, next to the field they belong
@@ -45,12 +49,6 @@ export const ParquetTableSchema = Type.Object(
     comment: Type.Optional(Type.String()),
     columns: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Column comments shown in BI tools.' })),
   },
-  { additionalProperties: false },
-);
-
-/** What scanning costs on an engine. */
-export const PricingSchema = Type.Object(
-  { perTiB: Type.Number({ minimum: 0, description: 'Price per TiB scanned, in billing.currency.' }) },
   { additionalProperties: false },
 );
 
@@ -117,7 +115,7 @@ export const PostgresEngineSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const EngineSchema = Type.Union([DuckDBEngineSchema, PostgresEngineSchema]);
+export const EngineSchema = Type.Union([DuckDBEngineSchema, PostgresEngineSchema, VerticaEngineSchema]);
 
 const NameList = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]);
 
@@ -208,6 +206,7 @@ export type EngineConfig = Static<typeof EngineSchema>;
 export type DuckDBEngineConfig = Static<typeof DuckDBEngineSchema>;
 export type PostgresEngineConfig = Static<typeof PostgresEngineSchema>;
 export type PostgresTableConfig = Static<typeof PostgresTableSchema>;
+export type { VerticaEngineConfig } from './vertica-engine.ts';
 export type ParquetTableConfig = Static<typeof ParquetTableSchema>;
 export type UserConfig = Static<typeof UserSchema>;
 export type TeamConfig = Static<typeof TeamSchema>;

@@ -1,0 +1,420 @@
+/**
+ * One statement on one vertica-nodejs Client, as a "submittable": an object the Client runs through its
+ * query queue, calling its handle* methods with the server's replies (the mechanism the driver's own
+ * Query is built on). It is an ordinary query as far as the Client is concerned: it waits for the
+ * session to be free, sees the connection's errors, and leaves the Client ready.
+ *
+ * Three flows, each what Vertica and vertica-nodejs exchange for it:
+ *
+ *   simple     Query                          → RowDescription, DataRow*, CommandComplete, ReadyForQuery
+ *   extended   Parse(name), Describe S, Flush → ParseComplete, ParameterDescription, RowDescription|NoData,
+ *                                               CommandDescription
+ *              Bind (values with the OIDs of the ParameterDescription), Flush → BindComplete
+ *              Execute, Close S, Sync         → DataRow*, CommandComplete, CloseComplete, ReadyForQuery
+ *   describe   Parse(name), Describe S, Close S, Sync → the same descriptions, CloseComplete, ReadyForQuery
+ *   close      Close S(name), Sync                 → CloseComplete, ReadyForQuery (a statement left open)
+ *
+ * (Bind needs the ParameterDescription first: Vertica's Bind carries each parameter's type OID, which is
+ * why vertica-nodejs, and this, wait for it. vertica-nodejs names statements s0, s1, ... and never closes
+ * them; here they are closed.)
+ *
+ * **Streaming.** Vertica has no row limit on Execute (vertica-nodejs: "vertica doesn't support
+ * result-row count limit") and no portal suspension: once executing, it sends every row. Rows are
+ * kept here as the driver parsed them (arrays of text) until read; above `highWaterRows` buffered rows
+ * the socket is paused, so TCP flow control stops Vertica's sender (it blocks on a full socket, as it
+ * does for any slow client) and memory stays bounded: the buffered rows, plus at most one socket read
+ * (64 KiB) the parser was already walking through, plus the kernel's buffers. Reading below
+ * `lowWaterRows` resumes the socket.
+ */
+import type {
+  CommandCompleteMessage,
+  DataRowMessage,
+  DriverConnection,
+  ParameterDescriptionMessage,
+  RowDescriptionMessage,
+  Submittable,
+  VerticaField,
+} from './driver.ts';
+import { DriverFault } from './driver.ts';
+
+export type RawRow = Array<string | null>;
+export type QueryMode = 'simple' | 'extended' | 'describe' | 'close';
+
+export interface QueryOptions {
+  mode: QueryMode;
+  text: string;
+  /** Values for the `?` markers (extended). */
+  values?: Array<string | null>;
+  /** The prepared statement's name (extended, describe, close). */
+  statementName?: string;
+  /** Pause the socket at this many buffered rows (default 16384). */
+  highWaterRows?: number;
+}
+
+type Phase = 'queued' | 'running' | 'done' | 'failed';
+
+const noop = (): void => {};
+
+export class VerticaQuery implements Submittable {
+  readonly mode: QueryMode;
+  /** The result columns once described ([] for a statement without rows). */
+  readonly described: Promise<VerticaField[]>;
+  /** Settles when the session is ready for the next statement (or lost); never rejects. */
+  readonly settled: Promise<void>;
+  /** Vertica's type OIDs of the `?` markers (ParameterDescription). */
+  paramOids: number[] = [];
+  /** CommandComplete's tag ('SELECT', ...). */
+  commandTag: string | undefined;
+  /** The prepared statement exists on the server (ParseComplete seen, no CloseComplete yet). */
+  statementOpen = false;
+  /** Rows received so far. */
+  rowsReceived = 0;
+
+  private phase: Phase = 'queued';
+  /** All rows arrived (CommandComplete / PortalSuspended / EmptyQuery). */
+  private complete = false;
+  private syncSent = false;
+  private error: unknown;
+  private connection: DriverConnection | null = null;
+  private readonly text: string;
+  private readonly values: Array<string | null>;
+  readonly statementName: string;
+  private readonly highWater: number;
+  private readonly lowWater: number;
+  private rows: RawRow[] = [];
+  private head = 0;
+  private paused = false;
+  private discarding = false;
+  private waiter: { max: number; resolve(rows: RawRow[]): void; reject(e: unknown): void } | null = null;
+  private flushScheduled = false;
+  private describedSettle: { resolve(f: VerticaField[]): void; reject(e: unknown): void } | null;
+  private settleReady!: () => void;
+  private readonly onNoData = (): void => this.describedAs([]);
+  private readonly onParseComplete = (): void => {
+    this.statementOpen = true;
+  };
+  private readonly onCloseComplete = (): void => {
+    this.statementOpen = false;
+  };
+  private readonly onReadyForQuery = (): void => this.ready();
+  /** The connection ended before ReadyForQuery: nothing more will come. */
+  private readonly onEnd = (): void => {
+    if (this.phase === 'running') this.fail(new Error('Connection terminated unexpectedly'));
+    this.ready();
+  };
+
+  constructor(opts: QueryOptions) {
+    this.mode = opts.mode;
+    this.text = opts.text;
+    this.values = opts.values ?? [];
+    this.statementName = opts.statementName ?? '';
+    this.highWater = opts.highWaterRows ?? 16384;
+    this.lowWater = Math.max(1, this.highWater >> 1);
+    let settle!: { resolve(f: VerticaField[]): void; reject(e: unknown): void };
+    this.described = new Promise((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    this.describedSettle = settle;
+    this.described.catch(noop); // observed by the caller; a failure nobody awaits is not unhandled
+    this.settled = new Promise((resolve) => {
+      this.settleReady = resolve;
+    });
+  }
+
+  /** Vertica may be working on the statement now (submitted, rows not all received). */
+  get executing(): boolean {
+    return this.phase === 'running' && !this.complete;
+  }
+
+  get isSettled(): boolean {
+    return this.phase === 'done' || (this.phase === 'failed' && this.connection === null);
+  }
+
+  get failure(): unknown {
+    return this.error;
+  }
+
+  // --- the Client's side --------------------------------------------------------------------------
+
+  submit(connection: DriverConnection): null {
+    this.connection = connection;
+    this.phase = 'running';
+    connection.on('noData', this.onNoData);
+    connection.on('parseComplete', this.onParseComplete);
+    connection.on('closeComplete', this.onCloseComplete);
+    connection.on('readyForQuery', this.onReadyForQuery);
+    connection.on('end', this.onEnd);
+    if (this.mode === 'simple') {
+      connection.query(this.text);
+      return null;
+    }
+    if (this.mode === 'close') {
+      connection.close({ type: 'S', name: this.statementName });
+      this.sync(connection);
+      return null;
+    }
+    connection.parse({ name: this.statementName, text: this.text, types: [] });
+    connection.describe({ type: 'S', name: this.statementName });
+    if (this.mode === 'describe') {
+      connection.close({ type: 'S', name: this.statementName });
+      this.sync(connection);
+    } else {
+      connection.flush();
+    }
+    return null;
+  }
+
+  handleParameterDescription(msg: ParameterDescriptionMessage, connection: DriverConnection): void {
+    this.paramOids = msg.parameters.map((p) => p.oid);
+    if (this.mode !== 'extended' || this.phase !== 'running') return;
+    if (this.paramOids.length !== this.values.length) {
+      this.fail(new DriverFault(new Error(`Vertica expects ${this.paramOids.length} parameters, the statement has ${this.values.length}`)));
+      this.sync(connection);
+      return;
+    }
+    connection.bind({ portal: '', statement: this.statementName, values: this.values, binary: false, dataTypeIDs: this.paramOids });
+    connection.flush();
+  }
+
+  handleBindComplete(connection: DriverConnection): void {
+    if (this.phase !== 'running') return;
+    connection.execute({ portal: '', rows: 0 });
+    connection.close({ type: 'S', name: this.statementName });
+    this.sync(connection);
+  }
+
+  handleRowDescription(msg: RowDescriptionMessage): void {
+    this.describedAs(msg.fields);
+  }
+
+  handleDataRow(msg: DataRowMessage): void {
+    if (this.phase !== 'running' || this.discarding) return;
+    this.rowsReceived++;
+    this.rows.push(msg.fields);
+    const available = this.rows.length - this.head;
+    if (!this.paused && available >= this.highWater) {
+      this.paused = true;
+      this.connection?.stream.pause();
+    }
+    if (this.waiter !== null) {
+      if (available >= this.waiter.max) this.deliver();
+      else this.scheduleFlush();
+    }
+  }
+
+  handleCommandComplete(msg: CommandCompleteMessage): void {
+    this.commandTag = msg.text;
+    this.rowsDone();
+  }
+
+  /** Vertica sends PortalSuspended where PostgreSQL sends CommandComplete (vertica-nodejs client.js). */
+  handlePortalSuspended(): void {
+    this.rowsDone();
+  }
+
+  handleEmptyQuery(): void {
+    this.rowsDone();
+  }
+
+  /** The statement's ErrorResponse, or the connection's error (socket, FATAL, DriverFault). */
+  handleError(err: unknown, connection: DriverConnection): void {
+    const fromServer = err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && !(err instanceof DriverFault) && (err as { severity?: unknown }).severity !== 'FATAL';
+    // An error in the extended flow before Sync: Vertica skips to the next Sync, then ReadyForQuery.
+    if (fromServer && this.mode !== 'simple') this.sync(connection);
+    this.fail(err);
+    if (!fromServer) this.ready(); // the connection is gone: nothing more will come
+  }
+
+  /** The Client routes ReadyForQuery here unless the statement failed; settling listens on the connection. */
+  handleReadyForQuery(): void {
+    this.ready();
+  }
+
+  // COPY never runs here (the guard refuses it); a server asking for data gets a refusal.
+  handleCopyInResponse(connection: DriverConnection): void {
+    this.fail(new DriverFault(new Error('unexpected COPY IN response')));
+    connection.sendCopyFail('tollgate sends no data');
+  }
+  handleLoadFile(): void {
+    this.fatal(new Error('unexpected LoadFile message'));
+  }
+  handleWriteFile(): void {
+    this.fatal(new Error('unexpected WriteFile message'));
+  }
+  handleVerifyFiles(): void {
+    this.fatal(new Error('unexpected VerifyFiles message'));
+  }
+  _handleCopyDoneResponse(): void {}
+  handleEndOfBatchResponse(): void {}
+
+  // --- the reader's side --------------------------------------------------------------------------
+
+  /**
+   * Up to `max` rows: resolves when `max` rows are buffered, or with what has arrived once the
+   * current socket read is processed, or [] when all rows were read. Rejects with the statement's error.
+   */
+  read(max: number): Promise<RawRow[]> {
+    if (this.waiter !== null) return Promise.reject(new Error('VerticaQuery: one read at a time'));
+    if (this.phase === 'failed') return Promise.reject(this.error);
+    const available = this.rows.length - this.head;
+    if (available >= max || (this.complete && available > 0)) return Promise.resolve(this.take(max));
+    if (this.complete || this.discarding || this.phase === 'done') return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.waiter = { max, resolve, reject };
+      if (available > 0) this.scheduleFlush();
+      this.resumeIfLow();
+    });
+  }
+
+  /** Stops keeping rows: drops what is buffered and lets the socket run until the statement ends. */
+  discard(): void {
+    this.discarding = true;
+    this.rows = [];
+    this.head = 0;
+    this.resume();
+    const w = this.waiter;
+    this.waiter = null;
+    w?.resolve([]);
+  }
+
+  // --- internals ------------------------------------------------------------------------------------
+
+  private sync(connection: DriverConnection): void {
+    if (this.syncSent) return;
+    this.syncSent = true;
+    connection.sync();
+  }
+
+  private describedAs(fields: VerticaField[]): void {
+    this.describedSettle?.resolve(fields);
+    this.describedSettle = null;
+  }
+
+  private rowsDone(): void {
+    if (this.complete) return;
+    this.complete = true;
+    this.describedAs([]);
+    if (this.waiter !== null) this.deliver();
+  }
+
+  private fail(err: unknown): void {
+    if (this.phase === 'failed') return;
+    this.phase = 'failed';
+    this.error = err;
+    this.rows = [];
+    this.head = 0;
+    this.resume();
+    this.describedSettle?.reject(err);
+    this.describedSettle = null;
+    const w = this.waiter;
+    this.waiter = null;
+    w?.reject(err);
+  }
+
+  /** A message the statement cannot go on from: this connection is closed. */
+  private fatal(cause: Error): void {
+    const fault = new DriverFault(cause);
+    this.fail(fault);
+    this.connection?.stream.destroy(fault);
+  }
+
+  private ready(): void {
+    const connection = this.connection;
+    if (connection !== null) {
+      connection.removeListener('noData', this.onNoData);
+      connection.removeListener('parseComplete', this.onParseComplete);
+      connection.removeListener('closeComplete', this.onCloseComplete);
+      connection.removeListener('readyForQuery', this.onReadyForQuery);
+      connection.removeListener('end', this.onEnd);
+    }
+    this.resume();
+    this.connection = null;
+    if (this.phase === 'running') {
+      this.phase = 'done';
+      this.complete = true;
+      this.describedAs([]);
+      if (this.waiter !== null) this.deliver();
+    }
+    this.settleReady();
+  }
+
+  private take(max: number): RawRow[] {
+    const end = Math.min(this.head + max, this.rows.length);
+    const out = this.rows.slice(this.head, end);
+    this.head = end;
+    if (this.head === this.rows.length) {
+      this.rows = [];
+      this.head = 0;
+    } else if (this.head >= 8192 && this.head * 2 >= this.rows.length) {
+      this.rows = this.rows.slice(this.head);
+      this.head = 0;
+    }
+    this.resumeIfLow();
+    return out;
+  }
+
+  private deliver(): void {
+    const w = this.waiter;
+    if (w === null) return;
+    const available = this.rows.length - this.head;
+    if (available === 0 && !this.complete && this.phase === 'running') return;
+    this.waiter = null;
+    w.resolve(available === 0 ? [] : this.take(w.max));
+  }
+
+  /** Hands over the rows of the current socket read once the parser is through it. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.waiter !== null && this.rows.length - this.head > 0) this.deliver();
+    });
+  }
+
+  private resumeIfLow(): void {
+    if (this.paused && this.rows.length - this.head < this.lowWater) this.resume();
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const stream = this.connection?.stream;
+    if (stream !== undefined && !stream.destroyed) stream.resume();
+  }
+}
+
+/** A whole result, for the connector's own statements (catalog, statistics, health). */
+export interface FetchedRows {
+  fields: VerticaField[];
+  rows: RawRow[];
+}
+
+/**
+ * Runs one statement of the connector's own to its end and returns every row (small results only):
+ * the simple protocol without values, the extended one with `?` markers and values.
+ */
+export async function fetchAll(client: { query(q: Submittable): void; nextStatementName(): string }, text: string, values: Array<string | null> = []): Promise<FetchedRows> {
+  const q =
+    values.length === 0
+      ? new VerticaQuery({ mode: 'simple', text, highWaterRows: Number.MAX_SAFE_INTEGER })
+      : new VerticaQuery({ mode: 'extended', text, values, statementName: client.nextStatementName(), highWaterRows: Number.MAX_SAFE_INTEGER });
+  client.query(q);
+  try {
+    const fields = await q.described;
+    const rows: RawRow[] = [];
+    for (;;) {
+      const batch = await q.read(65536);
+      if (batch.length === 0) break;
+      for (const row of batch) rows.push(row);
+    }
+    return { fields, rows };
+  } finally {
+    await q.settled;
+    if (q.statementOpen) {
+      const close = new VerticaQuery({ mode: 'close', text: '', statementName: q.statementName });
+      client.query(close);
+      await close.settled;
+    }
+  }
+}
