@@ -135,10 +135,13 @@ async function stopLeftover(user: string | null, pgCtl: string, pgdata: string, 
   });
 }
 
-/** Stops the server if this process dies without stopping it (kill -9 included). */
-function startWatchdog(user: string | null, pgCtl: string, pgdata: string): { cancel(): void } {
-  const stopCmd = `${user ? `runuser -u ${user} -- ` : ''}'${pgCtl}' -D '${pgdata}' -m fast -w stop`;
-  const child = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${stopCmd} >/dev/null 2>&1`], {
+/**
+ * Stops the server if this process dies without stopping it (kill -9 included): SIGINT (PostgreSQL's fast
+ * shutdown) to this server's postmaster only. Not `pg_ctl stop` on the data directory: a gateway restarted
+ * within the watchdog's second would have its new server stopped by the old watchdog.
+ */
+function startWatchdog(postmasterPid: number): { cancel(): void } {
+  const child = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -INT ${postmasterPid} 2>/dev/null`], {
     detached: true,
     stdio: 'ignore',
   });
@@ -228,8 +231,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     const tail = await readFile(logFile, 'utf8').then((s) => s.split('\n').slice(-5).join('\n')).catch(() => '');
     throw failure('start', e, tail ? `Server log: ${tail}` : undefined);
   });
-  const watchdog = startWatchdog(user, pgCtl, pgdata);
-  if (!(await stat(path.join(pgdata, 'postmaster.pid')).catch(() => null))) throw failure('start', new Error('no postmaster.pid after start'));
+  const postmasterPid = Number((await readFile(path.join(pgdata, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  if (!(postmasterPid > 0)) throw failure('start', new Error('no postmaster.pid after start'));
+  const watchdog = startWatchdog(postmasterPid);
   await ensureDatabases(socketDir);
   await writeFile(layoutFile, `${LAYOUT}\n`);
   logger.info({ socketDir, ms: Date.now() - started }, 'embedded PostgreSQL ready');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,7 +60,8 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Gate
   const dataDir = opts.dataDir ?? join(workDir, 'data');
   const customConfig = opts.config ?? process.env.TOLLGATE_TEST_CONFIG;
   const config = customConfig ?? (await smallDemoConfig(workDir, opts.configPatch));
-  if (customConfig === undefined && opts.dataDir === undefined) await linkCachedDemoLake(config, dataDir);
+  // A given data directory gets the shared demo lake too, unless it has one already (a restart).
+  if (customConfig === undefined && !existsSync(join(dataDir, 'lake'))) await linkCachedDemoLake(config, dataDir);
   const timeoutMs = opts.startTimeoutMs ?? Number(process.env.TOLLGATE_TEST_GATEWAY_TIMEOUT_MS ?? 60_000);
 
   let out = '';
