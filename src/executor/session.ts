@@ -91,6 +91,9 @@ function planOf(sql: string, servedTables: ServedTables, hasCatalog: boolean): P
   return { kind: 'query' };
 }
 
+/** Statements that may cost money: their ledger record is committed before the client hears they are done. */
+const BILLABLE = new Set<StatementKind>(['query', 'copy']);
+
 /** PostgreSQL's message levels, lowest first (client_min_messages). */
 const MESSAGE_LEVELS = ['debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'log', 'notice', 'warning', 'error'];
 
@@ -313,8 +316,10 @@ export class GatewaySession implements BackendSession, SessionContext {
             const ms = Date.now() - started.getTime();
             if (outcome.error) this.log.info({ ms, kind, rows: outcome.rowsSent, err: outcome.error }, 'statement failed');
             else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
-            // The wire sends CommandComplete only after this: an acknowledged statement is in the ledger.
-            await this.record(kind, sql, started, outcome, queryId);
+            // The wire sends CommandComplete only after this: an acknowledged query is in the ledger. Free
+            // statements (catalog, session) are not waited for: BI tools send them by the dozen.
+            const written = this.record(kind, sql, started, outcome, queryId);
+            if (BILLABLE.has(kind)) await written;
           }
         }
       },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { lex, quoteIdentifier, type Token } from '../parser/index.ts';
 
 /**
@@ -57,7 +58,15 @@ export function normalizeStatement(sql: string): string {
 /** Keywords followed by a parenthesis that is not a call: `in (?)`, `exists (select`, `over (partition`. */
 const SPACED_BEFORE_PAREN = new Set(['in', 'exists', 'from', 'join', 'as', 'and', 'or', 'not', 'on', 'over', 'filter', 'select', 'where', 'values', 'using', 'by', 'when', 'then', 'else', 'union', 'all', 'any', 'some', 'with', 'lateral', 'between', 'is', 'like', 'ilike', 'distinct']);
 
+/** Statements repeat (BI tools, drivers): their fingerprints are kept by text. */
+const cache = new LRUCache<string, string>({ max: 5000, maxSize: 16 * 1024 * 1024, sizeCalculation: (_v, k) => k.length + 16 });
+
 /** 16 hex digits of the SHA-256 of the normalized statement. */
 export function fingerprint(sql: string): string {
-  return createHash('sha256').update(normalizeStatement(sql)).digest('hex').slice(0, 16);
+  let f = cache.get(sql);
+  if (f === undefined) {
+    f = createHash('sha256').update(normalizeStatement(sql)).digest('hex').slice(0, 16);
+    cache.set(sql, f);
+  }
+  return f;
 }
