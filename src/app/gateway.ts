@@ -8,7 +8,8 @@ import { VerticaConnector, verticaOptionsFromConfig } from '../connectors/vertic
 import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
-import { ShadowCatalog } from '../catalog/index.ts';
+import { ShadowCatalog, type ServedTables } from '../catalog/index.ts';
+import { measureStorage } from '../billing/index.ts';
 import { LEDGER_ENGINE, LedgerConnector, StatementLog } from '../ledger/index.ts';
 import type { CostPolicy } from '../executor/costing.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
@@ -94,6 +95,30 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
       await server.stop();
     },
   };
+}
+
+/** How often the storage job looks whether today's charges are written (it writes each table once a day). */
+const STORAGE_CHECK_MS = 60 * 60 * 1000;
+
+/**
+ * The daily storage charges: measured at start and checked every hour; the ledger keeps one row per table
+ * and day, so a restart or a second instance does not charge twice.
+ */
+function startStorageCharges(config: Config, connectors: Connector[], served: () => ServedTables, ledger: StatementLog, logger: Logger): { stop(): void } {
+  if (config.storage.owners.length === 0) return { stop: () => {} };
+  const run = async (): Promise<void> => {
+    try {
+      const charges = await measureStorage({ day: new Date(), served: served(), connectors, owners: config.storage.owners, perTiBMonth: config.storage.perTiBMonth, logger });
+      const written = await ledger.recordStorage(charges);
+      if (written > 0) logger.info({ tables: written }, 'storage charged for today');
+    } catch (err) {
+      logger.error({ err }, 'storage charges failed; retried within the hour');
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), STORAGE_CHECK_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** The billing section and each engine's price; the ledger's own tables are free. */
@@ -202,10 +227,12 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     if (metastore) await refresher.attach(metastore.catalog);
     const health = new EngineHealth(connectors, logger.child({ component: 'health' }));
     refresher.every(config.catalog.refreshIntervalSeconds * 1000);
+    const storage = metastore ? startStorageCharges(config, connectors, () => refresher.served(), metastore.ledger, logger.child({ component: 'storage' })) : null;
     health.every(ENGINE_HEALTH_INTERVAL_MS);
     background = () => {
       refresher.stop();
       health.stop();
+      storage?.stop();
     };
     const router = new QueryRouter({
       connectors,

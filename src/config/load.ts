@@ -111,6 +111,9 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
       throw fail(['routing', 'rules', i, 'engine'], `routing.rules[${i}].engine: engine "${r.engine}" is not configured (engines: ${engineNames.join(', ')})`);
   });
   const teams = new Set(cfg.teams.map((t) => t.name));
+  cfg.storage.owners.forEach((o, i) => {
+    if (!teams.has(o.team)) throw fail(['storage', 'owners', i, 'team'], `storage.owners[${i}].team: team "${o.team}" is not declared under teams`);
+  });
   cfg.users.forEach((u, i) => {
     const at = `users[${i}] (user "${u.name}")`;
     // Each user is a role of the same name in the metastore (the catalog answers as that role).

@@ -171,6 +171,23 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    storage: Type.Object(
+      {
+        perTiBMonth: Type.Number({ minimum: 0, default: 20, description: 'Price of storing a TiB for a month, in billing.currency.' }),
+        owners: Type.Array(
+          Type.Object(
+            {
+              schema: Type.String({ minLength: 1 }),
+              table: Type.Optional(Type.String({ minLength: 1, description: 'Without it, every table of the schema.' })),
+              team: Type.String({ minLength: 1 }),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], description: 'Which team owns (and pays for storing) which tables; the most specific entry wins.' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     routing: Type.Object(
       {
         rules: Type.Array(RoutingRuleSchema, {

@@ -108,4 +108,6 @@ export interface Connector {
    * before running anything. Engines that cannot tell leave it out, or answer a reference with `{ unknown }`.
    */
   estimate?(reads: readonly TableRead[]): Promise<ScanEstimate>;
+  /** Bytes each table occupies in the engine's storage (undefined where unknown), for storage charges. */
+  storedBytes?(tables: readonly TableRef[]): Promise<Array<number | undefined>>;
 }

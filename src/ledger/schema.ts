@@ -80,6 +80,29 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       "COMMENT ON VIEW tollgate.costs_daily IS 'Queries and their cost per day (UTC), team and engine. Your team''s rows (admins: all).'",
     ],
   },
+  {
+    // Storage charges: what each team's tables occupy, charged per day. One row per table and day, so
+    // several gateway instances running the daily job write it once.
+    version: 4,
+    statements: [
+      `CREATE TABLE ledger.storage_charges (
+        day date NOT NULL,
+        schema_name text NOT NULL,
+        table_name text NOT NULL,
+        engine text NOT NULL,
+        team text NOT NULL,
+        bytes bigint NOT NULL,
+        cost numeric NOT NULL,
+        measured_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (day, schema_name, table_name, engine)
+      )`,
+      `CREATE VIEW tollgate.storage_daily WITH (security_barrier) AS
+        SELECT s.day, s.team, s.engine, s.schema_name, s.table_name, s.bytes, s.cost
+        FROM ledger.storage_charges s
+        WHERE EXISTS (SELECT 1 FROM ledger.users u WHERE u.name = current_user AND (u.admin OR u.team = s.team))`,
+      "COMMENT ON VIEW tollgate.storage_daily IS 'What each table stores and its storage charge per day, to its owning team. Your team''s rows (admins: all).'",
+    ],
+  },
 ];
 
 /** An arbitrary constant naming tollgate's migration lock among the server's advisory locks. */

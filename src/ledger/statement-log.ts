@@ -100,6 +100,18 @@ export class StatementLog {
     }
   }
 
+  /** Today's storage charges; a table already charged for that day is left as it is (another instance did it). */
+  async recordStorage(rows: ReadonlyArray<{ day: string; schema: string; name: string; engine: string; team: string; bytes: number; cost: number }>): Promise<number> {
+    if (rows.length === 0) return 0;
+    const r = await this.pool.query(
+      `INSERT INTO ledger.storage_charges (day, schema_name, table_name, engine, team, bytes, cost)
+       SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::numeric[])
+       ON CONFLICT (day, schema_name, table_name, engine) DO NOTHING`,
+      [rows.map((x) => x.day), rows.map((x) => x.schema), rows.map((x) => x.name), rows.map((x) => x.engine), rows.map((x) => x.team), rows.map((x) => x.bytes), rows.map((x) => String(x.cost))],
+    );
+    return r.rowCount ?? 0;
+  }
+
   /** Queues one record; resolves when it is committed (never rejects). */
   record(r: StatementRecord): Promise<void> {
     const id = r.id ?? randomUUID();

@@ -14,6 +14,7 @@ import type {
   Health,
   ResultStream,
   TableInfo,
+  TableRef,
 } from '../contract.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { silentLogger, type Logger } from '../../log/index.ts';
@@ -24,6 +25,8 @@ import { canceledError, mapDuckDBError, type ErrorContext } from './errors.ts';
 import type { TableRead } from '../../parser/analysis/types.ts';
 import type { ScanEstimate } from '../../estimate/index.ts';
 import { DuckDBEstimator } from './estimate.ts';
+import { expandGlob } from '../../estimate/index.ts';
+import { stat } from 'node:fs/promises';
 import { validateOptions, type DuckDBConnectorOptions, type ValidatedOptions } from './options.ts';
 import { bindParams } from './params.ts';
 import { ConnectionPool, type Lease } from './pool.ts';
@@ -424,6 +427,19 @@ export class DuckDBConnector implements Connector {
    * after hive-partition pruning, row groups after min/max and bloom-filter pruning, the needed columns'
    * chunks as DuckDB reads them, footers. References to other tables come back as unknown.
    */
+  /** The size of each table's Parquet files (its glob, as DuckDB expands it). */
+  async storedBytes(tables: readonly TableRef[]): Promise<Array<number | undefined>> {
+    return Promise.all(
+      tables.map(async (ref) => {
+        const t = this.opts.tables.find((x) => x.schema === ref.schema && x.name === ref.name);
+        if (!t) return undefined;
+        const files = await expandGlob(t.absolutePath);
+        const sizes = await Promise.all(files.map((f) => stat(f).then((st) => st.size, () => 0)));
+        return sizes.reduce((a, b) => a + b, 0);
+      }),
+    );
+  }
+
   async estimate(reads: readonly TableRead[]): Promise<ScanEstimate> {
     this.ensureOpen();
     this.estimator ??= new DuckDBEstimator(this.engine.instance, this.opts.tables, this.logger);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Capabilities, CompiledQuery, Connector, DescribeResult, Health, ResultStream, TableInfo } from '../contract.ts';
+import type { Capabilities, CompiledQuery, Connector, DescribeResult, Health, ResultStream, TableInfo, TableRef } from '../contract.ts';
 import { GatewayError } from '../../errors/index.ts';
 import { silentLogger, type Logger } from '../../log/index.ts';
 import { listTables } from './catalog.ts';
@@ -80,6 +80,30 @@ export class PostgresConnector implements Connector {
         if (attempt === 1 && isConnectionError(e)) continue;
         throw mapPgError(e, this.name);
       }
+    }
+  }
+
+  /** Each table's size on disk (heap, TOAST and indexes; partitions summed). */
+  async storedBytes(tables: readonly TableRef[]): Promise<Array<number | undefined>> {
+    this.ensureOpen();
+    const lease = await this.pool.acquire();
+    try {
+      const r = await lease.client.query<{ i: number; size: string | null }>(
+        `SELECT t.i, (SELECT sum(pg_catalog.pg_total_relation_size(r.oid))::int8 FROM pg_catalog.pg_class r
+                       WHERE r.oid = c.oid OR r.oid IN (SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = c.oid)) AS size
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t (schema_name, table_name, i)
+           LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema_name
+           LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name AND c.relkind IN ('r', 'p', 'm')`,
+        [tables.map((t) => t.schema), tables.map((t) => t.name)],
+      );
+      lease.release();
+      const out: Array<number | undefined> = tables.map(() => undefined);
+      for (const row of r.rows) out[Number(row.i) - 1] = row.size === null ? undefined : Number(row.size);
+      return out;
+    } catch (e) {
+      if (isConnectionError(e)) lease.destroy('measuring storage failed');
+      else lease.release();
+      throw mapPgError(e, this.name);
     }
   }
 
