@@ -5,6 +5,7 @@ import type { Config } from '../config/index.ts';
 import { DuckDBConnector } from '../connectors/duckdb/index.ts';
 import { PostgresConnector, postgresOptionsFromConfig } from '../connectors/postgres/index.ts';
 import { VerticaConnector, verticaOptionsFromConfig } from '../connectors/vertica/index.ts';
+import { ImpalaConnector, impalaOptionsFromConfig } from '../connectors/impala/index.ts';
 import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -171,6 +172,9 @@ async function createConnectors(config: Config, logger: Logger): Promise<Connect
         break;
       case 'vertica':
         connectors.push(await VerticaConnector.create(verticaOptionsFromConfig(engine, { logger })));
+        break;
+      case 'impala':
+        connectors.push(await ImpalaConnector.create(impalaOptionsFromConfig(engine, { logger })));
         break;
     }
   }

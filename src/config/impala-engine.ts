@@ -11,6 +11,7 @@
  *     schemas: [marts]
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { PricingSchema } from './pricing-schema.ts';
 
 export const ImpalaTableSchema = Type.Object(
   {
@@ -57,6 +58,7 @@ export const ImpalaEngineSchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     kind: Type.Literal('impala'),
+    pricing: Type.Optional(PricingSchema),
     connection: ImpalaConnectionSchema,
     maxConnections: Type.Optional(Type.Integer({ minimum: 1, description: 'Statements that may run at once (pooled sessions); default 10.' })),
     tables: Type.Array(ImpalaTableSchema, { default: [], description: 'Tables served, named one by one.' }),

@@ -6,12 +6,13 @@ import { GatewayError } from '../errors/index.ts';
 import { Type } from '@sinclair/typebox';
 import { ConfigSchema, DuckDBEngineSchema, PostgresEngineSchema, type ConfigInput, type ServerConfig } from './schema.ts';
 import { VerticaEngineSchema } from './vertica-engine.ts';
+import { ImpalaEngineSchema } from './impala-engine.ts';
 
 /**
  * Each engine is validated against the schema of its `kind`: against the union of all of them, a
  * mistake would only say "expected union value".
  */
-const ENGINE_SCHEMAS = { duckdb: DuckDBEngineSchema, postgres: PostgresEngineSchema, vertica: VerticaEngineSchema } as const;
+const ENGINE_SCHEMAS = { duckdb: DuckDBEngineSchema, postgres: PostgresEngineSchema, vertica: VerticaEngineSchema, impala: ImpalaEngineSchema } as const;
 const EngineKindSchema = Type.Object({
   kind: Type.Union(Object.keys(ENGINE_SCHEMAS).map((k) => Type.Literal(k))),
 });
@@ -132,9 +133,16 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
   const engines = cfg.engines.map((e, i) => {
     if (e.kind === 'duckdb') return e;
     const at = `engines[${i}] (engine "${e.name}")`;
-    const variable = e.connection.password.env;
-    if (env[variable] === undefined) throw fail(['engines', i, 'connection', 'password'], `${at}.connection.password: environment variable ${variable} is not set`);
-    if (env[variable] === '') throw fail(['engines', i, 'connection', 'password'], `${at}.connection.password: environment variable ${variable} is empty`);
+    const password = e.connection.password;
+    if (password === undefined) {
+      // Only Impala without authentication (auth: nosasl) goes without one.
+      if (e.kind !== 'impala' || e.connection.auth !== 'nosasl')
+        throw fail(['engines', i, 'connection'], `${at}.connection.password: required (as { env: VARIABLE })${e.kind === 'impala' ? ' with auth: plain' : ''}`);
+    } else {
+      const variable = password.env;
+      if (env[variable] === undefined) throw fail(['engines', i, 'connection', 'password'], `${at}.connection.password: environment variable ${variable} is not set`);
+      if (env[variable] === '') throw fail(['engines', i, 'connection', 'password'], `${at}.connection.password: environment variable ${variable} is empty`);
+    }
     if (e.tables.length === 0 && e.schemas.length === 0)
       throw fail(['engines', i], `${at}: name the tables to serve (tables) or the schemas to discover them in (schemas)`);
     const schemaSeen = new Map<string, number>();
@@ -143,6 +151,11 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
       if (before !== undefined) throw fail(['engines', i, 'schemas', j], `${at}.schemas[${j}]: schema "${name}" is already listed at schemas[${before}]`);
       schemaSeen.set(name, j);
     });
+    if (e.kind === 'impala') {
+      const tls = e.connection.tls;
+      if (typeof tls === 'object' && tls.ca !== undefined) return { ...e, connection: { ...e.connection, tls: { ...tls, ca: path.resolve(baseDir, tls.ca) } } };
+      return e;
+    }
     if (e.kind === 'vertica') {
       const tls = e.connection.tls;
       if (typeof tls === 'object' && tls.ca !== undefined) return { ...e, connection: { ...e.connection, tls: { ...tls, ca: path.resolve(baseDir, tls.ca) } } };

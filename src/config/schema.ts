@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PricingSchema } from './pricing-schema.ts';
 import { VerticaEngineSchema } from './vertica-engine.ts';
+import { ImpalaEngineSchema } from './impala-engine.ts';
 
 export { PricingSchema };
 
@@ -115,7 +116,7 @@ export const PostgresEngineSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const EngineSchema = Type.Union([DuckDBEngineSchema, PostgresEngineSchema, VerticaEngineSchema]);
+export const EngineSchema = Type.Union([DuckDBEngineSchema, PostgresEngineSchema, VerticaEngineSchema, ImpalaEngineSchema]);
 
 const NameList = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]);
 
@@ -224,6 +225,7 @@ export type DuckDBEngineConfig = Static<typeof DuckDBEngineSchema>;
 export type PostgresEngineConfig = Static<typeof PostgresEngineSchema>;
 export type PostgresTableConfig = Static<typeof PostgresTableSchema>;
 export type { VerticaEngineConfig } from './vertica-engine.ts';
+export type { ImpalaEngineConfig } from './impala-engine.ts';
 export type ParquetTableConfig = Static<typeof ParquetTableSchema>;
 export type UserConfig = Static<typeof UserSchema>;
 export type TeamConfig = Static<typeof TeamSchema>;

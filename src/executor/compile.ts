@@ -1,6 +1,7 @@
 import type { PgValue } from '../pgtypes/values.ts';
 import { toDuckDB } from '../planner/index.ts';
 import { toVertica } from '../connectors/vertica/index.ts';
+import { toImpala } from '../connectors/impala/index.ts';
 import { substituteSessionFunctions, type SessionFacts } from './local-functions.ts';
 
 /**
@@ -14,9 +15,22 @@ export function compileFor(kind: string, sql: string, facts: SessionFacts, decla
   switch (kind) {
     case 'duckdb':
       return toDuckDB(substituted, declaredTypes, params);
-    case 'vertica':
-      return toVertica(substituted);
     default:
-      return substituted;
+      return dialectFor(kind, substituted);
+  }
+}
+
+/**
+ * Only the dialect, for SQL tollgate wrote itself in PostgreSQL's (a federated part): Vertica and Impala
+ * rewrite it (Impala reads "x" as a string, not a name); PostgreSQL and DuckDB take it as it is.
+ */
+export function dialectFor(kind: string, sql: string): string {
+  switch (kind) {
+    case 'vertica':
+      return toVertica(sql);
+    case 'impala':
+      return toImpala(sql);
+    default:
+      return sql;
   }
 }

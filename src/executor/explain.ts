@@ -3,6 +3,7 @@ import { lex, quoteLiteral, type Predicate } from '../parser/index.ts';
 import { DEFAULT_OUTPUT_SETTINGS, textEncoder } from '../pgtypes/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import type { Compile, RoutedQuery } from './query-router.ts';
+import { dialectFor } from './compile.ts';
 
 /**
  * `EXPLAIN [VERBOSE] query` / `EXPLAIN (options) query`: the statement after the options, or null if not
@@ -91,7 +92,7 @@ export function explainLines(routed: RoutedQuery, compile: Compile, kindOf: (eng
   const fed = routed.federation!;
   for (const part of fed.parts) {
     lines.push(`  Part ${part.inputName} from ${part.source}:`);
-    lines.push(`    ${part.sql}`);
+    lines.push(`    ${dialectFor(kindOf(part.engine), part.sql)}`);
     if (part.params.length > 0) lines.push(`    with ${part.params.map((v, i) => `$${i + 1} = ${boundValue(v, part.paramTypes[i] ?? 0)}`).join(', ')}`);
   }
   lines.push(`  SQL sent to ${fed.host.name}:`);

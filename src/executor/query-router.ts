@@ -7,6 +7,7 @@ import type { Logger } from '../log/index.ts';
 import { analyzeQuery, type Analysis, type TableRead } from '../parser/index.ts';
 import { unknownEstimate, type ScanEstimate, type TableScanDetail } from '../estimate/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
+import { dialectFor } from './compile.ts';
 import { chooseRoute, planFederation, type EngineHealth, type FederationPlan, type Route, type RouteContext, type RoutingRule } from '../planner/index.ts';
 
 export interface QueryRouterOptions {
@@ -149,7 +150,8 @@ export class QueryRouter {
       for (const part of fed.parts) {
         const c = this.connector(part.engine);
         this.opts.logger.debug({ engine: part.engine, sql: part.sql }, 'federated part sent to engine');
-        const stream = await this.watch(c.name, () => c.execute({ sql: part.sql, params: part.params, paramTypes: part.paramTypes, context }, { signal }));
+        const sql = dialectFor(c.kind, part.sql);
+        const stream = await this.watch(c.name, () => c.execute({ sql, params: part.params, paramTypes: part.paramTypes, context }, { signal }));
         streams.push(stream);
         inputs.push({ name: part.inputName, columns: part.columns, source: part.source, batches: stream });
       }

@@ -155,7 +155,7 @@ describe('config: bad files', () => {
     ['table without path', `${ENGINE}    tables:\n      - schema: s\n        name: t\n`, [/engines\[0\] \(engine "lake"\)\.tables\[0\]\.path: required key is missing \(line 5\)/]],
     ['user without team', `${ENGINE}users:\n  - name: alice\n    password: { env: P }\n`, [/users\[0\] \(user "alice"\)\.team: required key is missing \(line 5\)/]],
     // unknown keys, with a suggestion when it is a near miss
-    ['unknown top-level key', `${ENGINE}logging: debug\n`, [/logging: unknown key; allowed here: server, dataDir, demo, engines, teams, users, billing, routing, catalog, logLevel \(line 4\)/]],
+    ['unknown top-level key', `${ENGINE}logging: debug\n`, [/logging: unknown key; allowed here: server, dataDir, demo, engines, teams, users, billing, storage, routing, catalog, logLevel \(line 4\)/]],
     ['misspelt top-level key', `${ENGINE}loglevel: debug\n`, [/loglevel: unknown key \(did you mean "logLevel"\?\)/]],
     ['unknown server key', `server:\n  port: 5433\n${ENGINE}`, [/server\.port: unknown key; allowed here: host, pgPort, /, /\(line 2\)/]],
     ['misspelt server key', `server:\n  pgport: 5433\n${ENGINE}`, [/server\.pgport: unknown key \(did you mean "pgPort"\?\)/]],
@@ -172,7 +172,7 @@ describe('config: bad files', () => {
     ['users as a mapping', `${ENGINE}users: {}\n`, [/users: expected array \(got a mapping\) \(line 4\)/]],
     ['teams as a string', `${ENGINE}teams: growth\n`, [/teams: expected array \(got "growth"\)/]],
     ['tables as a mapping', `${ENGINE}    tables: {}\n`, [/engines\[0\] \(engine "lake"\)\.tables: expected array \(got a mapping\)/]],
-    ['unknown engine kind', 'engines:\n  - name: ora\n    kind: oracle\n', [/engines\[0\] \(engine "ora"\)\.kind: expected one of "duckdb", "postgres", "vertica"[^(]* \(got "oracle"\) \(line 3\)/]],
+    ['unknown engine kind', 'engines:\n  - name: ora\n    kind: oracle\n', [/engines\[0\] \(engine "ora"\)\.kind: expected one of "duckdb", "postgres", "vertica", "impala" \(got "oracle"\) \(line 3\)/]],
     ['bad log level', `${ENGINE}logLevel: verbose\n`, [/logLevel: expected one of "trace", "debug", "info", "warn", "error", "silent" \(got "verbose"\)/]],
     ['bad role', `${ENGINE}${USERS}    role: root\n    password: { env: P }\n`, [/users\[0\] \(user "alice"\)\.role: expected one of "analyst", "admin" \(got "root"\)/]],
     ['threads as a word', `${ENGINE}    threads: four\n`, [/engines\[0\] \(engine "lake"\)\.threads: expected integer \(got "four"\)/]],
