@@ -31,6 +31,9 @@ import {
   type ImpalaConnectorOptions,
 } from '../../src/connectors/impala/index.ts';
 import { guardStatement, identityComment, limitZero } from '../../src/connectors/impala/sql.ts';
+import { ImpalaEstimator } from '../../src/connectors/impala/estimate.ts';
+import { isUnknown, type TableScanDetail, type TableScanEstimate } from '../../src/estimate/types.ts';
+import type { TableRead } from '../../src/parser/analysis/types.ts';
 import { readerFor } from '../../src/connectors/impala/types.ts';
 import { GatewayError } from '../../src/errors/index.ts';
 import { OID } from '../../src/pgtypes/oids.ts';
@@ -1080,5 +1083,125 @@ describe('impala: a real Impala (TOLLGATE_TEST_IMPALA=host:port)', () => {
     assert.equal((await errorOf(c!, 'SELECT 1', ac.signal)).sqlstate, '57014');
     const e = await errorOf(c!, 'SELECT * FROM default.tollgate_no_such_table');
     assert.equal(e.sqlstate, '42P01');
+  });
+});
+
+describe('impala: scan estimates (EXPLAIN and statistics)', () => {
+  const ESTIMATE_TABLES: StandinTable[] = [
+    {
+      db: 'shop',
+      name: 'events',
+      columns: [
+        { name: 'id', type: 'int' },
+        { name: 'kind', type: 'string' },
+        { name: 'payload', type: 'string' },
+      ],
+      partitionColumns: [{ name: 'day_key', type: 'string' }],
+      rows: `SELECT i, 'kind ' || (i % 5), 'a rather long payload for event number ' || i, 'd' || (i % 3) FROM range(3000) t(i)`,
+      statsComputed: true,
+    },
+    {
+      db: 'shop',
+      name: 'raw',
+      columns: [
+        { name: 'id', type: 'int' },
+        { name: 'body', type: 'string' },
+      ],
+      rows: `SELECT i, 'body ' || i FROM range(500) t(i)`,
+    },
+  ];
+  let est: Hs2Standin;
+  let c: ImpalaConnector;
+  const read = (name: string, columns: string[], predicates: TableRead['predicates'] = [], position = 15): TableRead => ({ schema: 'shop', name, columns, predicates, position });
+  const known = (d: TableScanDetail): TableScanEstimate => {
+    assert.ok(!isUnknown(d), `unknown: ${isUnknown(d) ? d.unknown : ''}`);
+    return d;
+  };
+  before(async () => {
+    est = await startHs2Standin({ auth: 'plain', users: { tollgate: 'secret' }, tables: ESTIMATE_TABLES });
+    c = await ImpalaConnector.create(options({ tables: [], schemas: ['shop'] }, est));
+  });
+  after(async () => {
+    await c.close();
+    await est.close();
+  });
+
+  it('prunes partitions through EXPLAIN: a partition predicate reduces the estimate', async () => {
+    const cols = ['id', 'kind', 'payload'];
+    const all = known((await c.estimate([read('events', cols)])).detail[0]!);
+    const one = known((await c.estimate([read('events', cols, [{ column: 'day_key', op: '=', value: 'd1', type: 'unknown' }])])).detail[0]!);
+    assert.ok(one.bytes > 0 && one.bytes < all.bytes * 0.4, `${one.bytes} vs ${all.bytes}`);
+    assert.deepEqual(one.files, { total: 3, kept: 1 });
+    assert.deepEqual(all.files, { total: 3, kept: 3 });
+    assert.deepEqual(all.pruned, []);
+    assert.equal(one.pruned.length, 1);
+    assert.match(one.pruned[0]!, /`day_key` = 'd1': 1 of 3 partitions/);
+    const sent = est.statements.map((s) => s.sql).filter((s) => s.startsWith('EXPLAIN'));
+    assert.ok(sent.includes("EXPLAIN SELECT `id`, `kind`, `payload` FROM `shop`.`events` WHERE `day_key` = 'd1'"), sent.join('\n'));
+  });
+
+  it('applies the share of the needed columns from SHOW COLUMN STATS (partition columns weigh nothing)', async () => {
+    const stats = await c.columnStats({ schema: 'shop', name: 'events' });
+    const avg = (n: string) => stats.find((s) => s.name === n)!.avgSize!;
+    const total = avg('id') + avg('kind') + avg('payload');
+    const scanned = (await c.explainScans('SELECT id FROM shop.events')).scans[0]!.sizeBytes!;
+    const r = await c.estimate([read('events', ['id']), read('events', ['day_key', 'id', 'kind', 'payload'], [], 40), read('events', [], [], 70)]);
+    const [id, every, count] = r.detail.map(known);
+    assert.equal(id!.bytes, Math.round((scanned * avg('id')) / total));
+    assert.equal(every!.bytes, scanned, 'every stored column: the whole size');
+    assert.equal(count!.bytes, Math.round((scanned * Math.min(avg('id'), avg('kind'), avg('payload'))) / total), 'count(*): the smallest column');
+    assert.ok(count!.notes.some((n) => /smallest column/.test(n)));
+    assert.equal(r.bytes, id!.bytes + every!.bytes + count!.bytes);
+    assert.equal(r.exact, true);
+    assert.deepEqual(r.detail.map((d) => d.position), [15, 40, 70]);
+  });
+
+  it('counts the whole size where columns have no statistics, and says so', async () => {
+    const d = known((await c.estimate([read('raw', ['id'])])).detail[0]!);
+    const scanned = (await c.explainScans('SELECT id FROM shop.raw')).scans[0]!.sizeBytes!;
+    assert.equal(d.bytes, scanned);
+    assert.ok(d.notes.some((n) => /no column statistics for body/.test(n)), d.notes.join('; '));
+    assert.ok(d.notes.some((n) => /COMPUTE STATS never ran/.test(n)), d.notes.join('; '));
+  });
+
+  it('answers an unknown table with { unknown } and still estimates the others', async () => {
+    const r = await c.estimate([read('nope', ['x']), read('events', ['id'])]);
+    assert.equal(r.exact, false);
+    assert.ok(isUnknown(r.detail[0]!));
+    assert.match((r.detail[0] as { unknown: string }).unknown, /EXPLAIN failed/);
+    assert.ok(known(r.detail[1]!).bytes > 0);
+    assert.equal(r.bytes, known(r.detail[1]!).bytes);
+  });
+
+  it('drops a predicate EXPLAIN refuses and keeps estimating without it', async () => {
+    const d = known((await c.estimate([read('events', ['id'], [{ column: 'no_such_column', op: '=', value: 'x', type: 'unknown' }])])).detail[0]!);
+    assert.ok(d.notes.some((n) => /predicates not used/.test(n)), d.notes.join('; '));
+    assert.deepEqual(d.files, { total: 3, kept: 3 });
+  });
+
+  it('caches column statistics per table', async () => {
+    const shows = () => est.statements.filter((s) => /^SHOW COLUMN STATS `shop`.`events`/.test(s.sql)).length;
+    const before = shows();
+    await c.estimate([read('events', ['id']), read('events', ['kind'])]);
+    await c.estimate([read('events', ['payload'])]);
+    assert.equal(shows(), before, 'already cached by the tests above');
+    const fresh = new ImpalaEstimator(c, 60_000);
+    await fresh.estimate([read('events', ['id']), read('events', ['kind'])]);
+    await fresh.estimate([read('events', ['payload'])]);
+    assert.equal(shows(), before + 1);
+    let now = 0;
+    const expiring = new ImpalaEstimator(c, 1000, () => now);
+    await expiring.estimate([read('events', ['id'])]);
+    now = 5000;
+    await expiring.estimate([read('events', ['id'])]);
+    assert.equal(shows(), before + 3, 'expired after the TTL');
+  });
+
+  it('storedBytes: the total size of SHOW TABLE STATS, undefined for a table it cannot measure', async () => {
+    const stats = await c.tableStats({ schema: 'shop', name: 'events' });
+    const sizes = await c.storedBytes([{ schema: 'shop', name: 'events' }, { schema: 'shop', name: 'nope' }, { schema: 'shop', name: 'raw' }]);
+    assert.equal(sizes[0], stats.total.sizeBytes);
+    assert.equal(sizes[1], undefined);
+    assert.ok(sizes[2]! > 0);
   });
 });

@@ -18,6 +18,9 @@ import { VerticaEngineSchema } from '../../src/config/vertica-engine.ts';
 import { toVertica, VerticaConnector, verticaOptionsFromConfig, type VerticaConnectorOptions } from '../../src/connectors/vertica/index.ts';
 import { parseDayTimeInterval, parseVerticaBinary, parseYearMonthInterval, servedType, VerticaOid } from '../../src/connectors/vertica/types.ts';
 import { labelFor, statementText } from '../../src/connectors/vertica/sql.ts';
+import { partitionColumnOf } from '../../src/connectors/vertica/estimate.ts';
+import { isUnknown, type TableScanDetail, type TableScanEstimate } from '../../src/estimate/types.ts';
+import type { TableRead } from '../../src/parser/analysis/types.ts';
 import { GatewayError } from '../../src/errors/index.ts';
 import { OID } from '../../src/pgtypes/oids.ts';
 import { TIMESTAMP_NEG_INFINITY, TIMESTAMP_POS_INFINITY } from '../../src/pgtypes/values.ts';
@@ -1114,5 +1117,125 @@ describe('a real Vertica (TOLLGATE_TEST_VERTICA)', () => {
     setTimeout(() => ac.abort(), 500);
     const e = await errorOf(c!, 'SELECT count(*) FROM v_catalog.columns a, v_catalog.columns b, v_catalog.columns c', ac.signal);
     assert.equal(e.sqlstate, '57014');
+  });
+});
+
+describe('scan estimates (column storage and partitions)', () => {
+  let c: VerticaConnector;
+  const read = (name: string, columns: string[], predicates: TableRead['predicates'] = [], position = 15, schema = 'shop'): TableRead => ({ schema, name, columns, predicates, position });
+  const known = (d: TableScanDetail): TableScanEstimate => {
+    assert.ok(!isUnknown(d), `unknown: ${isUnknown(d) ? d.unknown : ''}`);
+    return d;
+  };
+  before(async () => {
+    c = await VerticaConnector.create(options());
+  });
+  after(async () => {
+    await c.close();
+  });
+
+  it('sums the stored bytes of the needed columns; count(*) reads the smallest column', async () => {
+    const storage = await c.columnStorage({ schema: 'shop', name: 'bookings' });
+    const bytes = (col: string) => storage.columns.find((x) => x.column === col)!.scanBytes;
+    const r = await c.estimate([read('bookings', ['amount', 'id']), read('Bookings', [], [], 40, 'SHOP'), read('numbers', ['n'], [], 70)]);
+    const [two, count, numbers] = r.detail.map(known);
+    assert.equal(two!.bytes, bytes('id') + bytes('amount'));
+    assert.equal(count!.bytes, Math.min(...storage.columns.map((x) => x.scanBytes)));
+    assert.ok(count!.notes.some((n) => /smallest column/.test(n)));
+    const n = (await c.columnStorage({ schema: 'shop', name: 'numbers' })).columns[0]!;
+    assert.equal(numbers!.bytes, n.scanBytes, 'a replicated projection: one copy');
+    assert.equal(r.bytes, two!.bytes + count!.bytes + numbers!.bytes);
+    assert.equal(r.exact, true);
+    assert.deepEqual(r.detail.map((d) => d.position), [15, 40, 70]);
+  });
+
+  it('prunes partitions with predicates on the partition column', async () => {
+    const storage = await c.columnStorage({ schema: 'shop', name: 'bookings' });
+    const bytes = (col: string) => storage.columns.find((x) => x.column === col)!.scanBytes;
+    const parts = (await c.partitions({ schema: 'shop', name: 'bookings' })).partitions;
+    const eu = parts.find((p) => p.key === 'eu')!;
+    const total = parts.reduce((a, p) => a + p.bytes, 0);
+    const full = bytes('id') + bytes('amount');
+    const r = await c.estimate([
+      read('bookings', ['amount', 'id'], [{ column: 'region', op: '=', value: 'eu', type: 'unknown' }]),
+      read('bookings', ['amount', 'id'], [{ column: 'region', op: 'in', values: ['eu', 'us'], type: 'bpchar' }]),
+      read('bookings', ['amount', 'id'], [{ column: 'id', op: '=', value: 3, type: 'int4' }]),
+      read('bookings', ['amount', 'id'], [{ column: 'REGION', op: '<>', value: 'eu', type: 'text' }]),
+    ]);
+    const [one, both, other, notEu] = r.detail.map(known);
+    assert.equal(one!.bytes, Math.round((full * eu.bytes) / total));
+    assert.ok(one!.bytes < full * 0.6);
+    assert.deepEqual(one!.files, { total: 6, kept: 3 }, 'ROS containers');
+    assert.deepEqual(one!.pruned, ["region = 'eu': 1 of 2 partitions"]);
+    assert.equal(both!.bytes, full);
+    assert.deepEqual(both!.pruned, []);
+    assert.equal(other!.bytes, full, 'not the partition column');
+    assert.equal(notEu!.bytes, Math.round((full * (total - eu.bytes)) / total));
+    assert.deepEqual(notEu!.pruned, ["REGION <> 'eu': 1 of 2 partitions"]);
+  });
+
+  it('answers views and unknown tables with { unknown }, and still estimates the others', async () => {
+    const r = await c.estimate([read('booking_amounts', ['id']), read('nope', ['x']), read('odd', ['Mixed Case'])]);
+    assert.equal(r.exact, false);
+    assert.match((r.detail[0] as { unknown: string }).unknown, /view/);
+    assert.ok(isUnknown(r.detail[1]!));
+    assert.ok(known(r.detail[2]!).bytes > 0);
+    assert.equal(r.bytes, known(r.detail[2]!).bytes);
+  });
+
+  it('storedBytes: every projection on every node; undefined for views and unknown tables', async () => {
+    const storage = await c.columnStorage({ schema: 'shop', name: 'bookings' });
+    const sizes = await c.storedBytes([{ schema: 'shop', name: 'bookings' }, { schema: 'shop', name: 'booking_amounts' }, { schema: 'shop', name: 'nope' }]);
+    assert.equal(sizes[0], storage.projections.reduce((a, p) => a + p.usedBytes, 0));
+    assert.deepEqual(sizes.slice(1), [undefined, undefined]);
+  });
+
+  it('compares dates and numbers with the partition keys; what it cannot compare prunes nothing', async () => {
+    const s = await startVerticaStandin({
+      tables: [
+        {
+          schema: 'shop',
+          name: 'daily',
+          partitionBy: 'day',
+          columns: [
+            { name: 'id', type: 'INTEGER' },
+            { name: 'day', type: 'DATE' },
+            { name: 'bucket', type: 'INTEGER' },
+            { name: 'at', type: 'TIMESTAMP' },
+          ],
+          rows: `SELECT i, DATE '2024-01-01' + CAST(i % 60 AS INTEGER), i % 4, TIMESTAMP '2024-01-01 00:00:00' FROM range(0, 1200) AS t(i)`,
+        },
+        { schema: 'shop', name: 'buckets', partitionBy: 'bucket', columns: [{ name: 'bucket', type: 'INTEGER' }, { name: 'v', type: 'VARCHAR(20)' }], rows: `SELECT i % 12, 'v' || i FROM range(0, 1200) AS t(i)` },
+      ],
+    });
+    const d = await VerticaConnector.create(options({ tables: [], schemas: ['shop'] }, s));
+    try {
+      const r = await d.estimate([
+        read('daily', ['id'], [{ column: 'day', op: 'between', low: days('2024-01-01'), high: days('2024-01-10'), type: 'date' }]),
+        read('daily', ['id'], [{ column: 'day', op: '>=', value: '2024-02-20', type: 'unknown' }]),
+        read('buckets', ['v'], [{ column: 'bucket', op: '<', value: 3, type: 'int4' }]),
+        read('buckets', ['v'], [{ column: 'bucket', op: 'in', values: [10n, 11n], type: 'int8' }]),
+        read('daily', ['id'], [{ column: 'day', op: '=', value: micros('2024-01-01T00:00:00Z'), type: 'timestamp' }]),
+      ]);
+      const [ten, late, low, high, ts] = r.detail.map(known);
+      assert.deepEqual(ten!.pruned, ['day between … and …: 10 of 60 partitions'].map((x) => x.replace('…', String(days('2024-01-01'))).replace('…', String(days('2024-01-10')))));
+      assert.match(late!.pruned[0]!, /: 10 of 60 partitions$/);
+      assert.match(low!.pruned[0]!, /: 3 of 12 partitions$/);
+      assert.match(high!.pruned[0]!, /: 2 of 12 partitions$/);
+      assert.ok(Math.abs(low!.bytes / high!.bytes - 1.5) < 0.05, `${low!.bytes} / ${high!.bytes}`);
+      assert.deepEqual(ts!.pruned, []);
+      assert.ok(ts!.notes.some((n) => /not compared with the partition keys/.test(n)), ts!.notes.join('; '));
+    } finally {
+      await d.close();
+      await s.close();
+    }
+  });
+
+  it('reads the partition column from the partition expression', () => {
+    assert.equal(partitionColumnOf('bookings.region'), 'region');
+    assert.equal(partitionColumnOf('"shop"."bookings"."Region Code"'), 'Region Code');
+    assert.equal(partitionColumnOf('day'), 'day');
+    assert.equal(partitionColumnOf("date_trunc('month', orders.day)"), null);
+    assert.equal(partitionColumnOf('hash(a.b) % 10'), null);
   });
 });

@@ -11,6 +11,9 @@ import { guardStatement, identityComment, inlineParams, limitZero, paramCount, t
 import { RunningStatement } from './statement.ts';
 import { parseColumnStats, parseExplain, parseTableStats, type ColumnStats, type ExplainEstimate, type TableStats } from './stats.ts';
 import { ImpalaResultStream } from './stream.ts';
+import { ImpalaEstimator } from './estimate.ts';
+import { combine, type ScanEstimate } from '../../estimate/types.ts';
+import type { TableRead } from '../../parser/analysis/types.ts';
 import type { TTableSchema } from './thrift.ts';
 import { columnInfoOf } from './types.ts';
 
@@ -40,6 +43,8 @@ export class ImpalaConnector implements Connector {
   private healthQueue: Promise<unknown> = Promise.resolve();
   /** One more session, for health(), so that it answers while every pooled one is busy. */
   private healthSession: Hs2Session | null = null;
+  /** Scan estimates from EXPLAIN and the table's statistics (estimate.ts), column statistics cached. */
+  private readonly estimator = new ImpalaEstimator(this);
 
   private constructor(
     readonly name: string,
@@ -200,6 +205,22 @@ export class ImpalaConnector implements Connector {
   async columnStats(table: TableRef): Promise<ColumnStats[]> {
     const r = await this.runSmall(`SHOW COLUMN STATS ${quoteName(table.schema)}.${quoteName(table.name)}`);
     return parseColumnStats(r.columns, r.rows);
+  }
+
+  /**
+   * Bytes each reference will scan, before running anything: EXPLAIN of its needed columns and pushed-down
+   * predicates (partition pruning, bytes of the files left) times the share of the needed columns from
+   * SHOW COLUMN STATS (see estimate.ts). A reference that cannot be estimated is `{ unknown }`.
+   */
+  async estimate(reads: readonly TableRead[]): Promise<ScanEstimate> {
+    this.ensureOpen();
+    return combine(await this.estimator.estimate(reads));
+  }
+
+  /** Bytes of each table's files (SHOW TABLE STATS' total Size); undefined where unknown. */
+  async storedBytes(tables: readonly TableRef[]): Promise<Array<number | undefined>> {
+    this.ensureOpen();
+    return this.estimator.storedBytes(tables);
   }
 
   /** GetInfo (server version) on the health session, within HEALTH_TIMEOUT_MS. */

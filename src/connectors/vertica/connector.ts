@@ -12,6 +12,9 @@ import { labelFor, statementText } from './sql.ts';
 import { RunningStatement } from './statement.ts';
 import { columnStorage, partitions, queryConsumption, type ConsumptionKey, type QueryConsumption, type TablePartitions, type TableStorage } from './stats.ts';
 import { columnsOf, VerticaResultStream } from './stream.ts';
+import { VerticaEstimator } from './estimate.ts';
+import { combine, type ScanEstimate } from '../../estimate/types.ts';
+import type { TableRead } from '../../parser/analysis/types.ts';
 import { servedType } from './types.ts';
 
 const HEALTH_TIMEOUT_MS = 5000;
@@ -27,6 +30,8 @@ export class VerticaConnector implements Connector {
   readonly capabilities: Capabilities = { cancel: true, parameters: true, describe: true };
   private closed = false;
   private healthQueue: Promise<unknown> = Promise.resolve();
+  /** Scan estimates from the storage statistics (estimate.ts), cached for a few minutes. */
+  private readonly estimator = new VerticaEstimator((work) => this.withSession((fetch) => work(fetch)));
 
   private constructor(
     readonly name: string,
@@ -87,6 +92,22 @@ export class VerticaConnector implements Connector {
   async partitions(table: TableRef): Promise<TablePartitions> {
     this.ensureOpen();
     return this.withSession((fetch) => partitions(fetch, table));
+  }
+
+  /**
+   * Bytes each reference will scan, before running anything: the stored bytes of its needed columns
+   * (v_monitor.column_storage), scaled to the partitions its predicates on the partition column keep
+   * (see estimate.ts). A reference that cannot be estimated is `{ unknown }`.
+   */
+  async estimate(reads: readonly TableRead[]): Promise<ScanEstimate> {
+    this.ensureOpen();
+    return combine(await this.estimator.estimate(reads));
+  }
+
+  /** Bytes every projection of each table stores (v_monitor.column_storage); undefined where unknown. */
+  async storedBytes(tables: readonly TableRef[]): Promise<Array<number | undefined>> {
+    this.ensureOpen();
+    return this.estimator.storedBytes(tables);
   }
 
   /**
