@@ -318,7 +318,7 @@ export class GatewaySession implements BackendSession, SessionContext {
             else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
             // The wire sends CommandComplete only after this: an acknowledged query is in the ledger. Free
             // statements (catalog, session) are not waited for: BI tools send them by the dozen.
-            const written = this.record(kind, sql, started, outcome, queryId);
+            const written = this.record(kind, sql, started, outcome, queryId, BILLABLE.has(kind));
             if (BILLABLE.has(kind)) await written;
           }
         }
@@ -349,7 +349,7 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   /** One ledger record for a statement that ran or failed (session statements are not recorded). */
   /** One ledger record for a statement that ran, failed or was refused; resolves once it is committed. */
-  private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }, id?: string): Promise<void> {
+  private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }, id?: string, urgent = true): Promise<void> {
     const costing = id === undefined ? undefined : this.costings.get(id);
     if (id !== undefined) this.costings.delete(id);
     const ledger = this.opts.ledger;
@@ -375,7 +375,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       statement: sql,
       ...(outcome.rowsSent !== undefined && { rows: outcome.rowsSent }),
       ...(kind !== 'catalog' && this.lastEngines !== '' && { engine: this.lastEngines }),
-    });
+      }, { urgent });
   }
 
   private searchPath(): string {

@@ -41,6 +41,8 @@ const MAX_BATCH = 1000;
 /** Records kept while the ledger's PostgreSQL is unreachable; past that the oldest are dropped and counted. */
 const MAX_BUFFERED = 100_000;
 const RETRY_MS = 2000;
+/** How long a record nobody waits for may wait for company before it is written. */
+const LAZY_FLUSH_MS = 200;
 
 export interface StatementLogOptions {
   connection: pg.PoolConfig;
@@ -68,6 +70,7 @@ export class StatementLog {
   private buffer: Pending[] = [];
   private writing: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private lazyTimer: NodeJS.Timeout | null = null;
   private dropped = 0;
   private closed = false;
 
@@ -112,8 +115,12 @@ export class StatementLog {
     return r.rowCount ?? 0;
   }
 
-  /** Queues one record; resolves when it is committed (never rejects). */
-  record(r: StatementRecord): Promise<void> {
+  /**
+   * Queues one record; resolves when it is committed (never rejects). An urgent record (one a client waits
+   * for) starts a write at once; others wait up to LAZY_FLUSH_MS to share it, so a BI tool's burst of
+   * catalog statements costs the ledger one INSERT, not one each.
+   */
+  record(r: StatementRecord, opts: { urgent?: boolean } = {}): Promise<void> {
     const id = r.id ?? randomUUID();
     if (this.closed) {
       this.opts.logger.warn({ id, kind: r.kind }, 'ledger closed; statement not recorded');
@@ -125,7 +132,11 @@ export class StatementLog {
       for (const p of excess) p.done();
       this.dropped += excess.length;
     }
-    this.kick();
+    if (opts.urgent ?? true) this.kick();
+    else this.lazyTimer ??= setTimeout(() => {
+      this.lazyTimer = null;
+      this.kick();
+    }, LAZY_FLUSH_MS);
     return written;
   }
 
@@ -139,6 +150,8 @@ export class StatementLog {
   }
 
   async close(): Promise<void> {
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    this.lazyTimer = null;
     await this.flush();
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
