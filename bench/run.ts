@@ -6,6 +6,7 @@ import { benchCatalog } from './catalog.ts';
 import { benchEstimates } from './estimates.ts';
 import { rssBytes } from './lib/rss.ts';
 import { fmtInt, formatTable } from './lib/table.ts';
+import { benchStandinsStream } from './standins-stream.ts';
 import { benchTpch } from './tpch.ts';
 import { benchWireStream } from './wire-stream.ts';
 
@@ -48,6 +49,9 @@ try {
   lines.push(...tpch.lines);
   const estimates = await benchEstimates({ scale: estimateScale });
   lines.push(...estimates.lines);
+  // Impala and Vertica stand-ins: rows/s through tollgate vs each engine's own driver (bench/standins-stream.ts).
+  const standins = await benchStandinsStream({ rows: Number(process.env.BENCH_STANDINS_ROWS ?? 500_000), repeats });
+  lines.push(...standins.lines.map(([standin, direct, through, ratio, target]) => [`rows/s from the ${standin}`, 'node pg vs its driver', through!, direct!, ratio!, target!]));
 } finally {
   await tollgate.stop();
   await postgres.stop();
