@@ -1239,3 +1239,86 @@ describe('scan estimates (column storage and partitions)', () => {
     assert.equal(partitionColumnOf('hash(a.b) % 10'), null);
   });
 });
+
+// --- rows decoded from the DataRow bytes into column-major batches (query.ts, types.ts) -------------
+
+const { decoderFor, fastFloat8, fastInt8 } = await import('../../src/connectors/vertica/types.ts');
+const { VerticaQuery } = await import('../../src/connectors/vertica/query.ts');
+const { RawDataRowMessage } = await import('../../src/connectors/vertica/driver.ts');
+const { textDecoder } = await import('../../src/pgtypes/index.ts');
+
+describe('rows decoded straight from DataRow bytes', () => {
+  const dataRow = (values: Array<string | null>): Buffer => {
+    const parts: Buffer[] = [Buffer.from([values.length >> 8, values.length & 0xff])];
+    for (const v of values) {
+      const len = Buffer.alloc(4);
+      if (v === null) len.writeInt32BE(-1);
+      else len.writeInt32BE(Buffer.byteLength(v));
+      parts.push(len);
+      if (v !== null) parts.push(Buffer.from(v));
+    }
+    // Some bytes before the row, as in the parser's buffer.
+    return Buffer.concat([Buffer.from('xyz'), ...parts]);
+  };
+  const msg = (values: Array<string | null>) => new RawDataRowMessage(0, dataRow(values), 3);
+  const fields = [
+    { name: 'i', dataTypeID: VerticaOid.integer, dataTypeModifier: -1 },
+    { name: 'd', dataTypeID: VerticaOid.float, dataTypeModifier: -1 },
+    { name: 's', dataTypeID: VerticaOid.varchar, dataTypeModifier: 20 },
+    { name: 't', dataTypeID: VerticaOid.date, dataTypeModifier: -1 },
+  ];
+  const decoders = fields.map((f) => decoderFor(f.dataTypeID, f.dataTypeModifier));
+  const describeError = (c: number, e: unknown) => new GatewayError('ENGINE_ERROR', `column ${fields[c]!.name}: ${(e as Error).message}`);
+  const running = () => {
+    const q = new VerticaQuery({ mode: 'simple', text: 'SELECT', highWaterRows: 1000 });
+    const stream = { pause() {}, resume() {}, destroyed: false };
+    q.submit({ on() {}, removeListener() {}, query() {}, stream } as unknown as Parameters<InstanceType<typeof VerticaQuery>['submit']>[0]);
+    return q;
+  };
+
+  it('fast int8 and float8 text decoders agree with pgtypes, falling back for what they do not handle', () => {
+    const int8 = textDecoder(OID.int8);
+    for (const s of ['0', '-0', '7', '-42', '123456789012345', '-123456789012345', '1234567890123456', '9223372036854775807', '-9223372036854775808', ' 12 ', '+5', '007']) {
+      assert.equal(fastInt8(s), int8(s), s);
+    }
+    for (const s of ['', '-', '1a', '9223372036854775808', '1.5']) assert.throws(() => fastInt8(s), s);
+    const float8 = textDecoder(OID.float8);
+    for (const s of ['0', '-0', '1.5', '-2.25e+30', '1e-300', '1.7976931348623157e+308', 'NaN', 'Infinity', '-Infinity', ' 3 ', '+1.5', '.5', '0x10']) {
+      assert.ok(Object.is(fastFloat8(s), float8(s)), s);
+    }
+    for (const s of ['', '1e400', '1e-400', '1.2.3', 'x']) assert.throws(() => fastFloat8(s), s);
+  });
+
+  it('builds column-major batches of canonical values, text rows buffered before included', async () => {
+    const q = running();
+    q.handleDataRow({ fields: ['1', '0.5', 'early', '2024-01-02'] });
+    q.useColumns(decoders, 2, describeError);
+    q.handleDataRow(msg(['-9223372036854775808', 'NaN', 'héllo', null]));
+    q.handleDataRow(msg([null, '-1.25', '', '2024-02-29']));
+    const first = await q.readBatch();
+    assert.equal(first!.rowCount, 2);
+    assert.deepEqual(first!.columns[0], [1n, -9223372036854775808n]);
+    assert.ok(Number.isNaN((first!.columns[1] as number[])[1]));
+    assert.deepEqual(first!.columns[2], ['early', 'héllo']);
+    assert.deepEqual(first!.columns[3], [decoders[3]!('2024-01-02'), null]);
+    const partial = q.readBatch(); // one row waiting: handed over once the socket read is processed
+    q.handleCommandComplete({ text: 'SELECT 3' });
+    const second = await partial;
+    assert.equal(second!.rowCount, 1);
+    assert.deepEqual(second!.columns.map((c) => Array.from(c)), [[null], [-1.25], [''], [decoders[3]!('2024-02-29')]]);
+    assert.equal(await q.readBatch(), null);
+  });
+
+  it('a value that cannot be read: earlier batches first, then the error; the rest is dropped', async () => {
+    const q = running();
+    q.useColumns(decoders, 2, describeError);
+    q.handleDataRow(msg(['1', '1', 'a', null]));
+    q.handleDataRow(msg(['2', '2', 'b', null]));
+    q.handleDataRow(msg(['3', '3', 'c', null]));
+    q.handleDataRow(msg(['4', 'oops', 'd', null]));
+    q.handleDataRow(msg(['5', '5', 'e', null]));
+    q.handleCommandComplete({ text: 'SELECT 5' });
+    assert.deepEqual((await q.readBatch())!.columns[0], [1n, 2n]);
+    await assert.rejects(q.readBatch(), /column d: .*double precision/);
+  });
+});

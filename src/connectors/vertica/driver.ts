@@ -59,6 +59,45 @@ export interface RowDescriptionMessage {
 }
 export interface DataRowMessage {
   fields: Array<string | null>;
+  /**
+   * On this connector's clients (guardedAttachListeners): the message's bytes, valid only while the
+   * message is being dispatched; `offset` is where the int16 field count starts.
+   */
+  readonly bytes?: Buffer;
+  readonly offset?: number;
+}
+
+/**
+ * A DataRow as this connector's parser hands it over: the parser's bytes and where the row starts,
+ * read only by whoever wants it. `fields` reads the values as text (what v-protocol's parser does for
+ * every row), for readers that want them so; either must be read while the message is dispatched,
+ * as the parser reuses its buffer afterwards.
+ */
+export class RawDataRowMessage implements DataRowMessage {
+  readonly name = 'dataRow';
+  constructor(
+    readonly length: number,
+    readonly bytes: Buffer,
+    readonly offset: number,
+  ) {}
+
+  get fields(): Array<string | null> {
+    const bytes = this.bytes;
+    let at = this.offset;
+    const count = bytes.readInt16BE(at);
+    at += 2;
+    const fields = new Array<string | null>(count);
+    for (let i = 0; i < count; i++) {
+      const len = bytes.readInt32BE(at);
+      at += 4;
+      if (len === -1) fields[i] = null;
+      else {
+        fields[i] = bytes.toString('utf8', at, at + len);
+        at += len;
+      }
+    }
+    return fields;
+  }
 }
 export interface ParameterDescriptionMessage {
   parameters: Array<{ oid: number; typemod: number; hasNotNull: number }>;
@@ -228,6 +267,7 @@ interface ParsedMessage {
 }
 interface ProtocolParser {
   parse(buffer: Buffer, callback: (msg: ParsedMessage) => void): void;
+  parseDataRowMessage(offset: number, length: number, bytes: Buffer): ParsedMessage;
 }
 const vProtocolDist = createRequire(requireFromDriver.resolve('v-protocol'));
 const { Parser } = vProtocolDist('./parser.js') as { Parser: new () => ProtocolParser };
@@ -239,6 +279,8 @@ const { Parser } = vProtocolDist('./parser.js') as { Parser: new () => ProtocolP
 function guardedAttachListeners(connection: DriverConnection, stream: Socket): void {
   stream.on('end', () => connection.emit('end'));
   const parser = new Parser();
+  // DataRows are not turned into strings here: the statement reads the bytes (query.ts).
+  parser.parseDataRowMessage = (offset, length, bytes) => new RawDataRowMessage(length, bytes, offset);
   let faulted = false;
   const dispatch = (msg: ParsedMessage): void => {
     const eventName = msg.name === 'error' ? 'errorMessage' : msg.name;

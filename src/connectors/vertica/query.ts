@@ -20,7 +20,8 @@
  *
  * **Streaming.** Vertica has no row limit on Execute (vertica-nodejs: "vertica doesn't support
  * result-row count limit") and no portal suspension: once executing, it sends every row. Rows are
- * kept here as the driver parsed them (arrays of text) until read; above `highWaterRows` buffered rows
+ * kept here until read: as arrays of text, or (useColumns, for result streams) decoded as they arrive
+ * straight from the DataRow bytes into column-major batches; above `highWaterRows` buffered rows
  * the socket is paused, so TCP flow control stops Vertica's sender (it blocks on a full socket, as it
  * does for any slow client) and memory stays bounded: the buffered rows, plus at most one socket read
  * (64 KiB) the parser was already walking through, plus the kernel's buffers. Reading below
@@ -36,6 +37,10 @@ import type {
   VerticaField,
 } from './driver.ts';
 import { DriverFault } from './driver.ts';
+import type { RowBatch } from '../contract.ts';
+import type { ValueTextDecoder } from '../../pgtypes/index.ts';
+import type { PgValue } from '../../pgtypes/values.ts';
+import { fastInt8, textAsIs } from './types.ts';
 
 export type RawRow = Array<string | null>;
 export type QueryMode = 'simple' | 'extended' | 'describe' | 'close';
@@ -52,6 +57,58 @@ export interface QueryOptions {
 }
 
 type Phase = 'queued' | 'running' | 'done' | 'failed';
+
+/** How a column's values are read from a DataRow's bytes. */
+const KIND_DECODE = 0;
+const KIND_TEXT = 1;
+const KIND_INT8 = 2;
+
+/** Column-major decoding of the rows as they arrive (see {@link VerticaQuery.useColumns}). */
+interface ColumnSink {
+  decoders: readonly ValueTextDecoder[];
+  kinds: Uint8Array;
+  batchRows: number;
+  /** The error a reader gets for a value of column `column` that cannot be decoded. */
+  describeError(column: number, cause: unknown): unknown;
+}
+
+interface Waiter {
+  max: number;
+  resolve(value: RawRow[] | RowBatch | null): void;
+  reject(e: unknown): void;
+}
+
+type Utf8Slicer = { utf8Slice(start: number, end: number): string };
+
+/** A value's UTF-8 text, straight from the bytes (Buffer#toString without its argument handling). */
+function utf8(bytes: Buffer, start: number, end: number): string {
+  return (bytes as unknown as Utf8Slicer).utf8Slice(start, end);
+}
+
+/** int8 text read from the bytes: up to 15 digits (and a minus) as a number; anything else as text. */
+function int8FromBytes(bytes: Buffer, start: number, end: number): bigint {
+  const n = end - start;
+  if (n > 0 && n <= 15) {
+    const negative = bytes[start] === 45;
+    let i = negative ? start + 1 : start;
+    if (i < end) {
+      let v = 0;
+      for (; i < end; i++) {
+        const d = bytes[i]! - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === end) return BigInt(negative ? -v : v);
+    }
+  }
+  return fastInt8(utf8(bytes, start, end));
+}
+
+function emptyColumns(count: number, rows: number): PgValue[][] {
+  const cols = new Array<PgValue[]>(count);
+  for (let c = 0; c < count; c++) cols[c] = new Array<PgValue>(rows);
+  return cols;
+}
 
 const noop = (): void => {};
 
@@ -85,7 +142,15 @@ export class VerticaQuery implements Submittable {
   private head = 0;
   private paused = false;
   private discarding = false;
-  private waiter: { max: number; resolve(rows: RawRow[]): void; reject(e: unknown): void } | null = null;
+  private waiter: Waiter | null = null;
+  // Column-major mode (useColumns): the batch being filled, and full batches not read yet.
+  private sink: ColumnSink | null = null;
+  private cols: PgValue[][] = [];
+  private fill = 0;
+  private batches: RowBatch[] = [];
+  private batchedRows = 0;
+  private decodeFailed = false;
+  private decodeError: unknown;
   private flushScheduled = false;
   private describedSettle: { resolve(f: VerticaField[]): void; reject(e: unknown): void } | null;
   private settleReady!: () => void;
@@ -190,14 +255,23 @@ export class VerticaQuery implements Submittable {
   handleDataRow(msg: DataRowMessage): void {
     if (this.phase !== 'running' || this.discarding) return;
     this.rowsReceived++;
-    this.rows.push(msg.fields);
-    const available = this.rows.length - this.head;
-    if (!this.paused && available >= this.highWater) {
+    let ready: boolean;
+    if (this.sink !== null) {
+      if (this.decodeFailed) return; // the reader gets the error; the rest is dropped
+      const batches = this.batches.length;
+      if (msg.bytes !== undefined) this.decodeBytes(msg.bytes, msg.offset!);
+      else this.decodeTexts(msg.fields);
+      ready = this.batches.length > batches || this.decodeFailed;
+    } else {
+      this.rows.push(msg.fields);
+      ready = this.waiter !== null && this.rows.length - this.head >= this.waiter.max;
+    }
+    if (!this.paused && this.buffered() >= this.highWater) {
       this.paused = true;
       this.connection?.stream.pause();
     }
     if (this.waiter !== null) {
-      if (available >= this.waiter.max) this.deliver();
+      if (ready) this.deliver();
       else this.scheduleFlush();
     }
   }
@@ -254,14 +328,55 @@ export class VerticaQuery implements Submittable {
    * current socket read is processed, or [] when all rows were read. Rejects with the statement's error.
    */
   read(max: number): Promise<RawRow[]> {
+    if (this.sink !== null) return Promise.reject(new Error('VerticaQuery: rows are read as batches (readBatch)'));
     if (this.waiter !== null) return Promise.reject(new Error('VerticaQuery: one read at a time'));
     if (this.phase === 'failed') return Promise.reject(this.error);
     const available = this.rows.length - this.head;
     if (available >= max || (this.complete && available > 0)) return Promise.resolve(this.take(max));
     if (this.complete || this.discarding || this.phase === 'done') return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.waiter = { max, resolve, reject };
+    return new Promise<RawRow[]>((resolve, reject) => {
+      this.waiter = { max, resolve: resolve as Waiter['resolve'], reject };
       if (available > 0) this.scheduleFlush();
+      this.resumeIfLow();
+    });
+  }
+
+  /**
+   * From now on rows are decoded as they arrive, straight from the DataRow bytes into column-major
+   * batches of `batchRows` rows (rows already buffered as text are decoded first); read them with
+   * {@link readBatch}. A value that cannot be decoded: the batches before it are still read, then
+   * readBatch rejects with `describeError(column, cause)` and the remaining rows are dropped.
+   */
+  useColumns(decoders: readonly ValueTextDecoder[], batchRows: number, describeError: (column: number, cause: unknown) => unknown): void {
+    if (this.sink !== null) throw new Error('VerticaQuery: useColumns once');
+    const kinds = new Uint8Array(decoders.length);
+    for (let c = 0; c < decoders.length; c++) kinds[c] = decoders[c] === textAsIs ? KIND_TEXT : decoders[c] === fastInt8 ? KIND_INT8 : KIND_DECODE;
+    this.sink = { decoders, kinds, batchRows: Math.max(1, batchRows), describeError };
+    this.cols = emptyColumns(decoders.length, this.sink.batchRows);
+    const pending = this.rows.length > this.head ? this.rows.slice(this.head) : [];
+    this.rows = [];
+    this.head = 0;
+    for (const row of pending) {
+      if (this.decodeFailed) break;
+      this.decodeTexts(row);
+    }
+  }
+
+  /**
+   * The next column-major batch (after {@link useColumns}): a full one when there is one, else what has
+   * arrived once the current socket read is processed; null when all rows were read. Rejects with the
+   * statement's error, or the decoding error once the batches before it were read.
+   */
+  readBatch(): Promise<RowBatch | null> {
+    if (this.sink === null) return Promise.reject(new Error('VerticaQuery: readBatch needs useColumns'));
+    if (this.waiter !== null) return Promise.reject(new Error('VerticaQuery: one read at a time'));
+    if (this.phase === 'failed') return Promise.reject(this.error);
+    if (this.batches.length > 0 || ((this.complete || this.phase === 'done') && this.fill > 0)) return Promise.resolve(this.takeBatch());
+    if (this.decodeFailed) return Promise.reject(this.decodeError);
+    if (this.complete || this.discarding || this.phase === 'done') return Promise.resolve(null);
+    return new Promise<RowBatch | null>((resolve, reject) => {
+      this.waiter = { max: this.sink!.batchRows, resolve: resolve as Waiter['resolve'], reject };
+      if (this.fill > 0) this.scheduleFlush();
       this.resumeIfLow();
     });
   }
@@ -269,12 +384,11 @@ export class VerticaQuery implements Submittable {
   /** Stops keeping rows: drops what is buffered and lets the socket run until the statement ends. */
   discard(): void {
     this.discarding = true;
-    this.rows = [];
-    this.head = 0;
+    this.dropBuffered();
     this.resume();
     const w = this.waiter;
     this.waiter = null;
-    w?.resolve([]);
+    w?.resolve(this.sink !== null ? null : []);
   }
 
   // --- internals ------------------------------------------------------------------------------------
@@ -301,8 +415,7 @@ export class VerticaQuery implements Submittable {
     if (this.phase === 'failed') return;
     this.phase = 'failed';
     this.error = err;
-    this.rows = [];
-    this.head = 0;
+    this.dropBuffered();
     this.resume();
     this.describedSettle?.reject(err);
     this.describedSettle = null;
@@ -356,6 +469,19 @@ export class VerticaQuery implements Submittable {
   private deliver(): void {
     const w = this.waiter;
     if (w === null) return;
+    if (this.sink !== null) {
+      if (this.batches.length > 0 || this.fill > 0) {
+        this.waiter = null;
+        w.resolve(this.takeBatch());
+      } else if (this.decodeFailed) {
+        this.waiter = null;
+        w.reject(this.decodeError);
+      } else if (this.complete || this.phase !== 'running') {
+        this.waiter = null;
+        w.resolve(null);
+      }
+      return;
+    }
     const available = this.rows.length - this.head;
     if (available === 0 && !this.complete && this.phase === 'running') return;
     this.waiter = null;
@@ -368,12 +494,112 @@ export class VerticaQuery implements Submittable {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      if (this.waiter !== null && this.rows.length - this.head > 0) this.deliver();
+      if (this.waiter !== null && this.buffered() > 0) this.deliver();
     });
   }
 
+  /** Rows held for the reader. */
+  private buffered(): number {
+    return this.sink !== null ? this.batchedRows + this.fill : this.rows.length - this.head;
+  }
+
+  private dropBuffered(): void {
+    this.rows = [];
+    this.head = 0;
+    this.batches = [];
+    this.batchedRows = 0;
+    if (this.fill > 0) {
+      this.cols = emptyColumns(this.cols.length, this.sink!.batchRows);
+      this.fill = 0;
+    }
+  }
+
+  /** One DataRow, read from the parser's bytes (`at`: its int16 field count) into the batch being filled. */
+  private decodeBytes(bytes: Buffer, at: number): void {
+    const sink = this.sink!;
+    const { kinds, decoders } = sink;
+    const cols = this.cols;
+    const r = this.fill;
+    const ncols = cols.length;
+    const count = bytes.readInt16BE(at);
+    at += 2;
+    let c = 0;
+    try {
+      for (; c < ncols; c++) {
+        const col = cols[c]!;
+        if (c >= count) {
+          col[r] = null;
+          continue;
+        }
+        const len = bytes.readInt32BE(at);
+        at += 4;
+        if (len < 0) {
+          col[r] = null;
+          continue;
+        }
+        const end = at + len;
+        const kind = kinds[c];
+        col[r] = kind === KIND_TEXT ? utf8(bytes, at, end) : kind === KIND_INT8 ? int8FromBytes(bytes, at, end) : decoders[c]!(utf8(bytes, at, end));
+        at = end;
+      }
+    } catch (e) {
+      this.failDecoding(c, e);
+      return;
+    }
+    if (++this.fill === sink.batchRows) this.sealBatch();
+  }
+
+  /** One row of text into the batch being filled. */
+  private decodeTexts(row: RawRow): void {
+    const sink = this.sink!;
+    const { decoders } = sink;
+    const cols = this.cols;
+    const r = this.fill;
+    let c = 0;
+    try {
+      for (; c < cols.length; c++) {
+        const text = row[c];
+        cols[c]![r] = text === null || text === undefined ? null : decoders[c]!(text);
+      }
+    } catch (e) {
+      this.failDecoding(c, e);
+      return;
+    }
+    if (++this.fill === sink.batchRows) this.sealBatch();
+  }
+
+  /** A value that cannot be decoded: the batch it is in is dropped, and so are the rows after it. */
+  private failDecoding(column: number, cause: unknown): void {
+    this.decodeFailed = true;
+    this.decodeError = this.sink!.describeError(column, cause);
+    this.cols = emptyColumns(this.cols.length, this.sink!.batchRows);
+    this.fill = 0;
+    this.resume();
+  }
+
+  /** The batch being filled becomes a batch to read (trimmed to its rows). */
+  private sealBatch(): void {
+    const n = this.fill;
+    if (n === 0) return;
+    const cols = this.cols;
+    const size = this.sink!.batchRows;
+    if (n < size) for (const col of cols) col.length = n;
+    this.batches.push({ rowCount: n, columns: cols });
+    this.batchedRows += n;
+    this.cols = emptyColumns(cols.length, size);
+    this.fill = 0;
+  }
+
+  private takeBatch(): RowBatch {
+    if (this.batches.length === 0) this.sealBatch();
+    const batch = this.batches.shift()!;
+    this.batchedRows -= batch.rowCount;
+    this.resumeIfLow();
+    return batch;
+  }
+
   private resumeIfLow(): void {
-    if (this.paused && this.rows.length - this.head < this.lowWater) this.resume();
+    if (this.paused && this.buffered() < this.lowWater) this.resume();
   }
 
   private resume(): void {

@@ -3,8 +3,9 @@
  *
  * Pull-based: each batch is up to `batchRows` rows taken from the statement's buffer (query.ts), which
  * pauses the socket when the reader falls behind, so a slow reader slows Vertica down through TCP flow
- * control and memory stays bounded. Rows arrive as Vertica's text and are decoded column by column
- * into column-major batches of canonical values (types.ts).
+ * control and memory stays bounded. Rows arrive as Vertica's text; the statement decodes each DataRow
+ * as it arrives, straight from the message bytes into column-major batches of canonical values
+ * (types.ts' decoders; int8 and text read without an intermediate row).
  *
  * Cancellation: the AbortSignal sends a cancel request while Vertica still produces rows; either way
  * the stream then rejects with QUERY_CANCELED. Ending in any way (done, error, cancel, close) runs the
@@ -40,6 +41,14 @@ export function columnsOf(fields: readonly VerticaField[]): ColumnInfo[] {
   return fields.map((f) => ({ name: f.name, ...servedType(f.dataTypeID, f.dataTypeModifier) }));
 }
 
+/** A value of column `f` that cannot be read as its type. */
+function undecodableError(f: VerticaField, e: unknown): GatewayError {
+  return new GatewayError('ENGINE_ERROR', `cannot read the value of column "${f.name}" (Vertica type OID ${f.dataTypeID}) that Vertica sent`, {
+    cause: e,
+    detail: e instanceof Error ? e.message : String(e),
+  });
+}
+
 /** Rows of Vertica text → one column-major batch of canonical values. */
 export function rowsToBatch(rows: readonly RawRow[], fields: readonly VerticaField[], decoders: readonly ValueTextDecoder[]): RowBatch {
   const rowCount = rows.length;
@@ -54,11 +63,7 @@ export function rowsToBatch(rows: readonly RawRow[], fields: readonly VerticaFie
         values[r] = text === null || text === undefined ? null : decode(text);
       }
     } catch (e) {
-      const f = fields[c]!;
-      throw new GatewayError('ENGINE_ERROR', `cannot read the value of column "${f.name}" (Vertica type OID ${f.dataTypeID}) that Vertica sent`, {
-        cause: e,
-        detail: e instanceof Error ? e.message : String(e),
-      });
+      throw undecodableError(fields[c]!, e);
     }
     out[c] = values;
   }
@@ -90,6 +95,8 @@ export class VerticaResultStream implements ResultStream {
     this.init = init;
     this.columns = columnsOf(init.fields);
     this.decoders = init.fields.map((f) => decoderFor(f.dataTypeID, f.dataTypeModifier));
+    // Rows are decoded as they arrive, from the DataRow bytes into column-major batches (query.ts).
+    init.statement.query.useColumns(this.decoders, init.batchRows, (c, e) => undecodableError(init.fields[c]!, e));
     if (init.signal.aborted) this.onAbort();
     else init.signal.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -121,15 +128,14 @@ export class VerticaResultStream implements ResultStream {
     try {
       if (this.canceled) throw canceledError();
       if (this.shuttingDown) throw shutdownError(this.init.engine);
-      const rows = await this.init.statement.query.read(this.init.batchRows);
+      const batch = await this.init.statement.query.readBatch();
       // close() may have run while we waited: it owns the ending then.
       if ((this.state as State) !== 'streaming') return { done: true, value: undefined };
       if (this.canceled) throw canceledError();
-      if (rows.length === 0) {
+      if (batch === null) {
         await this.end('done');
         return { done: true, value: undefined };
       }
-      const batch = rowsToBatch(rows, this.init.fields, this.decoders);
       this.rowCount += batch.rowCount;
       return { done: false, value: batch };
     } catch (e) {

@@ -294,7 +294,57 @@ export function parseVerticaBinary(text: string): Uint8Array {
   return out.subarray(0, n);
 }
 
-const textAsIs: ValueTextDecoder = (s) => s;
+/** Text kept as it is (CHAR, VARCHAR, LONG VARCHAR, and what is served as text). */
+export const textAsIs: ValueTextDecoder = (s) => s;
+
+const parseInt8Text = textDecoder(OID.int8, SESSION_SETTINGS) as (s: string) => bigint;
+const parseFloat8Text = textDecoder(OID.float8, SESSION_SETTINGS) as (s: string) => number;
+
+/**
+ * int8 as Vertica prints it ('-123'): up to 15 digits read as a number, exactly; anything else (longer,
+ * signs, spaces, junk) goes to pgtypes' int8 input, which has the last word (and the error messages).
+ */
+export function fastInt8(s: string): bigint {
+  const n = s.length;
+  if (n > 0 && n <= 15) {
+    let i = s.charCodeAt(0) === 45 ? 1 : 0;
+    if (i < n) {
+      let v = 0;
+      for (; i < n; i++) {
+        const d = s.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === n) return BigInt(s.charCodeAt(0) === 45 ? -v : v);
+    }
+  }
+  return parseInt8Text(s);
+}
+
+/**
+ * float8 as Vertica prints it ('1.5', '-2.5e+30'): plain decimal text read with Number() when the result
+ * is finite and not zero (zero and out-of-range go through pgtypes' float8 input, which tells an
+ * underflow from a zero); 'NaN', 'Infinity' and anything unusual go there too.
+ */
+export function fastFloat8(s: string): number {
+  const n = s.length;
+  if (n > 0 && n <= 64) {
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      // 0-9 . + - e E
+      if (!((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) {
+      const v = Number(s);
+      if (v !== 0 && Number.isFinite(v)) return v;
+    }
+  }
+  return parseFloat8Text(s);
+}
 
 /** The decoder for the values of a column of Vertica type `verticaOid`. */
 export function decoderFor(verticaOid: number, typmod: number): ValueTextDecoder {
@@ -312,6 +362,10 @@ export function decoderFor(verticaOid: number, typmod: number): ValueTextDecoder
     case VerticaOid.varchar:
     case VerticaOid.longVarchar:
       return textAsIs;
+    case VerticaOid.integer:
+      return served.typeOid === OID.int8 ? fastInt8 : (textDecoder(served.typeOid, SESSION_SETTINGS) as (s: string) => PgValue);
+    case VerticaOid.float:
+      return served.typeOid === OID.float8 ? fastFloat8 : (textDecoder(served.typeOid, SESSION_SETTINGS) as (s: string) => PgValue);
     default:
       return served.typeOid === OID.text ? textAsIs : (textDecoder(served.typeOid, SESSION_SETTINGS) as (s: string) => PgValue);
   }
