@@ -89,8 +89,8 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
     catalog,
     ledger: openLedger,
     ledgerConnector: served,
+    // The ledger connector is closed with the other engines (it is one of them once started).
     stop: async () => {
-      await served.close().catch(() => {});
       await openLedger.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await catalog.close().catch(() => {});
       await server.stop();

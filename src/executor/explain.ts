@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/index.ts';
 import { lex, quoteLiteral, type Predicate } from '../parser/index.ts';
-import { DEFAULT_OUTPUT_SETTINGS, textEncoder } from '../pgtypes/index.ts';
+import { DEFAULT_OUTPUT_SETTINGS, textEncoder, typeInfoByName } from '../pgtypes/index.ts';
+import { OID } from '../pgtypes/oids.ts';
 import type { PgValue } from '../pgtypes/values.ts';
 import type { Compile, RoutedQuery } from './query-router.ts';
 import { dialectFor } from './compile.ts';
@@ -48,12 +49,11 @@ const BARE_TYPES = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'bool'])
 
 function boundValue(v: PgValue, oid: number): string {
   if (v === null) return 'NULL';
-  return quoteLiteral(typeof v === 'string' ? v : textEncoder(oid || 25, DEFAULT_OUTPUT_SETTINGS)(v));
+  return quoteLiteral(typeof v === 'string' ? v : textEncoder(oid || OID.text, DEFAULT_OUTPUT_SETTINGS)(v));
 }
 
-/** OIDs of the type names the analysis gives predicate values; text form otherwise. */
-const TYPE_OIDS: Record<string, number> = { int2: 21, int4: 23, int8: 20, numeric: 1700, float4: 700, float8: 701, bool: 16, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, interval: 1186, text: 25 };
-const typeOid = (type?: string): number => (type ? (TYPE_OIDS[type] ?? 25) : 25);
+/** The OID of a type name the analysis gives predicate values ('unknown' and others print as text). */
+const typeOid = (type?: string): number => (type ? (typeInfoByName(type)?.oid ?? OID.text) : OID.text);
 
 function predicateText(p: Predicate): string {
   switch (p.op) {
