@@ -9,6 +9,7 @@ import { DEFAULT_OUTPUT_SETTINGS, textDecoder, textEncoder } from '../pgtypes/in
 import type { PgValue } from '../pgtypes/values.ts';
 import { CATALOG_USERS_ROLE, lockDownCatalogDatabase, syncUserRoles } from './roles.ts';
 import { shadowCatalogDdl } from './shadow-ddl.ts';
+import { cacheableCatalogStatement } from './cacheable.ts';
 
 /** Values stay text as PostgreSQL sent them; pgtypes turns them into canonical values per column. */
 const RAW_TEXT = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
@@ -50,6 +51,11 @@ export class ShadowCatalog {
   private applied: Map<string, MirroredTable> | null = null;
   /** Result columns of catalog statements, so a client's Parse costs no extra execution; cleared when the catalog changes. */
   private readonly described = new LRUCache<string, ColumnInfo[]>({ max: 2000 });
+  /**
+   * Results of deterministic catalog statements (cacheable.ts) by user, search_path, statement and
+   * parameters: the catalog changes only when tollgate refreshes it, which clears them.
+   */
+  private readonly results = new LRUCache<string, CatalogResult>({ maxSize: 32 * 1024 * 1024, sizeCalculation: resultSize });
 
   constructor(private readonly opts: ShadowCatalogOptions) {
     this.admin = new pg.Pool({ ...opts.admin, max: 2, idleTimeoutMillis: 30_000 });
@@ -111,6 +117,7 @@ export class ShadowCatalog {
     }
     this.applied = desired;
     this.described.clear();
+    this.results.clear();
     this.opts.logger.info({ tables: tables.length, changed: changed.length, removed: removed.length }, 'shadow catalog refreshed');
     return { changed: changed.length, removed: removed.length };
   }
@@ -123,7 +130,7 @@ export class ShadowCatalog {
       pool.on('error', (err) => this.opts.logger.warn({ err, user }, 'shadow catalog connection error'));
       this.readers.set(user, pool);
     }
-    return new CatalogSession(pool, this.described);
+    return new CatalogSession(pool, this.described, this.results, user);
   }
 
   async close(): Promise<void> {
@@ -170,6 +177,8 @@ export class CatalogSession {
   constructor(
     private readonly pool: pg.Pool,
     private readonly described: LRUCache<string, ColumnInfo[]>,
+    private readonly results: LRUCache<string, CatalogResult>,
+    private readonly user: string,
   ) {}
 
   /**
@@ -191,6 +200,15 @@ export class CatalogSession {
    * names and \dt depend on it); parameters are sent as text, typed by the server as it infers them.
    */
   async query(sql: string, params: readonly PgValue[], paramTypes: readonly number[], searchPath: string): Promise<CatalogResult> {
+    const key = cacheableCatalogStatement(sql) ? resultKey(this.user, searchPath, sql, params, paramTypes) : undefined;
+    const hit = key === undefined ? undefined : this.results.get(key);
+    if (hit) return hit;
+    const r = await this.run(sql, params, paramTypes, searchPath);
+    if (key !== undefined) this.results.set(key, r);
+    return r;
+  }
+
+  private async run(sql: string, params: readonly PgValue[], paramTypes: readonly number[], searchPath: string): Promise<CatalogResult> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -227,6 +245,21 @@ export class CatalogSession {
 
   /** Nothing is held between statements; kept so sessions need not know that. */
   release(): void {}
+}
+
+function resultKey(user: string, searchPath: string, sql: string, params: readonly PgValue[], paramTypes: readonly number[]): string {
+  const values = JSON.stringify(params, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `\\x${Buffer.from(v).toString('hex')}` : v));
+  return `${user}\u0000${searchPath}\u0000${paramTypes.join(',')}\u0000${values}\u0000${sql}`;
+}
+
+/** Roughly the memory a cached result holds: its strings' characters and a word per other value. */
+function resultSize(r: CatalogResult, key: string): number {
+  let size = key.length + 64;
+  for (const column of r.batch.columns) for (let i = 0; i < r.batch.rowCount; i++) {
+    const v = column[i];
+    size += typeof v === 'string' ? v.length + 8 : 16;
+  }
+  return size;
 }
 
 /** PostgreSQL's own error, with its SQLSTATE, message, detail, hint and position, for the client. */

@@ -131,6 +131,22 @@ describe('shadow catalog', () => {
     });
   });
 
+  it('answers a repeated metadata statement from memory until the catalog changes; never a volatile one', async () => {
+    const alice = catalog.session('alice');
+    const count = async () =>
+      (await alice.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1", ['lake'], [0], 'public')).batch.columns[0]![0];
+    const first = await alice.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1", ['lake'], [0], 'public');
+    const again = await alice.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1", ['lake'], [0], 'public');
+    assert.equal(again, first, 'the same result object: no round trip');
+    const before = (await count()) as number;
+    await catalog.refresh([hotels, bookings, { schema: 'lake', name: 'extra', columns: [int4('x')] }]);
+    assert.equal(await count(), before + 1);
+    const a = await alice.query('SELECT clock_timestamp()::text AS t FROM pg_class LIMIT 1', [], [], 'public');
+    const b = await alice.query('SELECT clock_timestamp()::text AS t FROM pg_class LIMIT 1', [], [], 'public');
+    assert.notEqual(a, b);
+    await catalog.refresh([hotels, bookings]);
+  });
+
   it('user roles follow the configured users', async () => {
     await catalog.prepareUsers(['alice', 'carol']);
     const r = await admin.query(
