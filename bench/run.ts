@@ -51,7 +51,9 @@ try {
   lines.push(...estimates.lines);
   // Impala and Vertica stand-ins: rows/s through tollgate vs each engine's own driver (bench/standins-stream.ts).
   const standins = await benchStandinsStream({ rows: Number(process.env.BENCH_STANDINS_ROWS ?? 500_000), repeats });
-  lines.push(...standins.lines.map(([standin, direct, through, ratio, target]) => [`rows/s from the ${standin}`, 'node pg vs its driver', through!, direct!, ratio!, target!]));
+  lines.push(
+    ...standins.lines.map(([standin, driver, direct, through, ratio, target]) => [`rows/s from the ${standin}`, 'node pg', `${through} rows/s`, `${direct} rows/s (${driver})`, ratio!, target!]),
+  );
 } finally {
   await tollgate.stop();
   await postgres.stop();

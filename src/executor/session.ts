@@ -240,7 +240,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       return await this.prepareAs(plan, sql, paramTypes);
     } catch (e) {
       // A statement that fails at Parse never runs; it is recorded as failed all the same.
-      if (plan?.kind !== 'session') this.record(plan ? recordKind(plan) : 'query', sql, started, { error: e });
+      if (plan?.kind !== 'session') await this.record(plan?.kind ?? 'query', sql, started, { error: e });
       throw e;
     }
   }
@@ -299,10 +299,10 @@ export class GatewaySession implements BackendSession, SessionContext {
       execution = command ? await runSessionCommand(command, this, events, opts.signal) : await this.executePlan(plan, sql, p, params, opts.signal);
     } catch (e) {
       // Recorded before the client hears of the failure, like every other outcome.
-      await this.record(plan ? recordKind(plan) : 'query', sql, started, { error: e }, queryId);
+      await this.record(plan?.kind ?? 'query', sql, started, { error: e }, queryId);
       throw e;
     }
-    const kind = recordKind(plan);
+    const kind: StatementKind = plan.kind;
     const close = execution.close;
     let recorded = false;
     return {
@@ -499,10 +499,6 @@ export class GatewaySession implements BackendSession, SessionContext {
       }
     }
   }
-}
-
-function recordKind(plan: Plan): StatementKind {
-  return plan.kind;
 }
 
 /** PostgreSQL names unaliased result columns differently from DuckDB (`count` vs `count_star()`). */
