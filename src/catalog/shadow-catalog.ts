@@ -6,7 +6,7 @@ import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { quoteIdentifier } from '../parser/index.ts';
 import { DEFAULT_OUTPUT_SETTINGS, textDecoder, textEncoder } from '../pgtypes/index.ts';
-import type { PgValue } from '../pgtypes/values.ts';
+import { valuesKey, type PgValue } from '../pgtypes/values.ts';
 import { CATALOG_USERS_ROLE, lockDownCatalogDatabase, syncUserRoles } from './roles.ts';
 import { shadowCatalogDdl } from './shadow-ddl.ts';
 import { cacheableCatalogStatement } from './cacheable.ts';
@@ -248,8 +248,7 @@ export class CatalogSession {
 }
 
 function resultKey(user: string, searchPath: string, sql: string, params: readonly PgValue[], paramTypes: readonly number[]): string {
-  const values = JSON.stringify(params, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `\\x${Buffer.from(v).toString('hex')}` : v));
-  return `${user}\u0000${searchPath}\u0000${paramTypes.join(',')}\u0000${values}\u0000${sql}`;
+  return `${user}\u0000${searchPath}\u0000${paramTypes.join(',')}\u0000${valuesKey(params)}\u0000${sql}`;
 }
 
 /** Roughly the memory a cached result holds: its strings' characters and a word per other value. */

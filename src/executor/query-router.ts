@@ -6,7 +6,7 @@ import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { analyzeQuery, type Analysis, type TableRead } from '../parser/index.ts';
 import { unknownEstimate, type ScanEstimate, type TableScanDetail } from '../estimate/index.ts';
-import type { PgValue } from '../pgtypes/values.ts';
+import { valuesKey, type PgValue } from '../pgtypes/values.ts';
 import { dialectFor } from './compile.ts';
 import { chooseRoute, planFederation, type EngineHealth, type FederationPlan, type Route, type RouteContext, type RoutingRule } from '../planner/index.ts';
 
@@ -70,7 +70,7 @@ export class QueryRouter {
     const served = this.opts.served();
     let paramsKey = '';
     if (params && params.length > 0) {
-      paramsKey = JSON.stringify(params, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+      paramsKey = valuesKey(params);
     }
     const cacheable = paramsKey.length <= MAX_CACHED_PARAMS_CHARS;
     const key = `${searchPath.join(',')}\u0000${paramsKey}\u0000${sql}`;

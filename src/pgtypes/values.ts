@@ -39,3 +39,17 @@ export type PgValue = PgScalar | null | PgValue[];
 /** PostgreSQL's DT_NOBEGIN / DT_NOEND for timestamps. */
 export const TIMESTAMP_NEG_INFINITY = -(2n ** 63n);
 export const TIMESTAMP_POS_INFINITY = 2n ** 63n - 1n;
+
+/**
+ * A string that identifies a list of canonical values exactly, for cache keys: bigints, bytes and
+ * non-finite numbers are tagged so that none collides with a string or with null (plain JSON would turn
+ * 5n into "5n", like the string '5n', and NaN into null).
+ */
+export function valuesKey(values: readonly PgValue[]): string {
+  return JSON.stringify(values, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return { $b: v.toString() };
+    if (v instanceof Uint8Array) return { $x: Buffer.from(v).toString('hex') };
+    if (typeof v === 'number' && !Number.isFinite(v)) return { $n: String(v) };
+    return v;
+  });
+}
