@@ -2,11 +2,11 @@
  * An impala engine from tollgate's config → connector options: the password read from the
  * environment variable the config names (never from the file), the CA certificate read from its file.
  */
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { ImpalaEngineConfig } from '../../config/impala-engine.ts';
 import { GatewayError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
+import { passwordFromEnv, readCaFile } from '../from-config.ts';
 import type { ImpalaConnectorOptions } from './options.ts';
 
 export function impalaOptionsFromConfig(engine: ImpalaEngineConfig, opts: { logger?: Logger; env?: NodeJS.ProcessEnv } = {}): ImpalaConnectorOptions {
@@ -15,11 +15,7 @@ export function impalaOptionsFromConfig(engine: ImpalaEngineConfig, opts: { logg
   const auth = engine.connection.auth ?? 'plain';
   let password: string | undefined;
   if (engine.connection.password !== undefined) {
-    const variable = engine.connection.password.env;
-    password = env[variable];
-    if (password === undefined || password === '') {
-      throw new GatewayError('CONFIG_INVALID', `${where}: connection.password: environment variable ${variable} is empty or not set`);
-    }
+    password = passwordFromEnv(engine.name, engine.connection.password, env);
   } else if (auth === 'plain') {
     throw new GatewayError('CONFIG_INVALID', `${where}: connection.password is required with auth: plain (password: { env: VARIABLE })`);
   }
@@ -28,13 +24,7 @@ export function impalaOptionsFromConfig(engine: ImpalaEngineConfig, opts: { logg
   if (typeof configured === 'boolean') tls = configured;
   else if (configured !== undefined) {
     tls = { rejectUnauthorized: configured.rejectUnauthorized ?? true };
-    if (configured.ca !== undefined) {
-      try {
-        tls.ca = readFileSync(configured.ca, 'utf8');
-      } catch (e) {
-        throw new GatewayError('CONFIG_INVALID', `${where}: connection.tls.ca: cannot read ${configured.ca} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
-    }
+    if (configured.ca !== undefined) tls.ca = readCaFile(engine.name, 'tls.ca', configured.ca);
   }
   const out: ImpalaConnectorOptions = {
     name: engine.name,

@@ -2,11 +2,10 @@
  * A postgres engine from tollgate's config → connector options: the password read from the
  * environment variable the config names (never from the file), the CA certificate read from its file.
  */
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { PostgresEngineConfig } from '../../config/schema.ts';
-import { GatewayError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
+import { passwordFromEnv, readCaFile } from '../from-config.ts';
 import type { PostgresConnectorOptions } from './options.ts';
 
 export function postgresOptionsFromConfig(
@@ -14,24 +13,13 @@ export function postgresOptionsFromConfig(
   opts: { logger?: Logger; env?: NodeJS.ProcessEnv } = {},
 ): PostgresConnectorOptions {
   const env = opts.env ?? process.env;
-  const where = `engine "${engine.name}"`;
-  const variable = engine.connection.password.env;
-  const password = env[variable];
-  if (password === undefined || password === '') {
-    throw new GatewayError('CONFIG_INVALID', `${where}: connection.password: environment variable ${variable} is empty or not set`);
-  }
+  const password = passwordFromEnv(engine.name, engine.connection.password, env);
   let ssl: boolean | ConnectionOptions = false;
   const configured = engine.connection.ssl;
   if (typeof configured === 'boolean') ssl = configured;
   else if (configured !== undefined) {
     ssl = { rejectUnauthorized: configured.rejectUnauthorized };
-    if (configured.ca !== undefined) {
-      try {
-        ssl.ca = readFileSync(configured.ca, 'utf8');
-      } catch (e) {
-        throw new GatewayError('CONFIG_INVALID', `${where}: connection.ssl.ca: cannot read ${configured.ca} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
-    }
+    if (configured.ca !== undefined) ssl.ca = readCaFile(engine.name, 'ssl.ca', configured.ca);
   }
   const out: PostgresConnectorOptions = {
     name: engine.name,

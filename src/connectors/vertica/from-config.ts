@@ -2,10 +2,9 @@
  * A vertica engine from tollgate's config → connector options: the password read from the environment
  * variable the config names (never from the file), the CA certificate read from its file.
  */
-import { readFileSync } from 'node:fs';
 import type { VerticaEngineConfig } from '../../config/vertica-engine.ts';
-import { GatewayError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
+import { passwordFromEnv, readCaFile } from '../from-config.ts';
 import type { VerticaConnectorOptions, VerticaTlsOptions } from './options.ts';
 
 export function verticaOptionsFromConfig(
@@ -13,24 +12,13 @@ export function verticaOptionsFromConfig(
   opts: { logger?: Logger; env?: NodeJS.ProcessEnv } = {},
 ): VerticaConnectorOptions {
   const env = opts.env ?? process.env;
-  const where = `engine "${engine.name}"`;
-  const variable = engine.connection.password.env;
-  const password = env[variable];
-  if (password === undefined || password === '') {
-    throw new GatewayError('CONFIG_INVALID', `${where}: connection.password: environment variable ${variable} is empty or not set`);
-  }
+  const password = passwordFromEnv(engine.name, engine.connection.password, env);
   let tls: boolean | VerticaTlsOptions = false;
   const configured = engine.connection.tls;
   if (typeof configured === 'boolean') tls = configured;
   else if (configured !== undefined) {
     tls = { mode: configured.mode };
-    if (configured.ca !== undefined) {
-      try {
-        tls.ca = readFileSync(configured.ca, 'utf8');
-      } catch (e) {
-        throw new GatewayError('CONFIG_INVALID', `${where}: connection.tls.ca: cannot read ${configured.ca} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
-    }
+    if (configured.ca !== undefined) tls.ca = readCaFile(engine.name, 'tls.ca', configured.ca);
   }
   const out: VerticaConnectorOptions = {
     name: engine.name,
