@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { DuckDBConnector } from '../connectors/duckdb/index.ts';
-import { PostgresConnector, postgresOptionsFromConfig } from '../connectors/postgres/index.ts';
+import { PostgresConnector, postgresConnectionFromConfig, postgresOptionsFromConfig } from '../connectors/postgres/index.ts';
 import { VerticaConnector, verticaOptionsFromConfig } from '../connectors/vertica/index.ts';
 import { ImpalaConnector, impalaOptionsFromConfig } from '../connectors/impala/index.ts';
 import type { Connector } from '../connectors/contract.ts';
@@ -11,7 +11,7 @@ import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { ShadowCatalog, type ServedTables } from '../catalog/index.ts';
 import { measureStorage } from '../billing/index.ts';
-import { LEDGER_ENGINE, LedgerConnector, StatementLog } from '../ledger/index.ts';
+import { embeddedLedgerAccess, externalLedgerAccess, LEDGER_ENGINE, LedgerConnector, StatementLog } from '../ledger/index.ts';
 import type { CostPolicy } from '../executor/costing.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
 import { EngineHealth } from '../planner/index.ts';
@@ -68,15 +68,17 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
   let ledgerConnector: LedgerConnector | null = null;
   try {
     await catalog.prepareUsers([...users.keys()]);
-    ledger = await StatementLog.open({ connection: { ...base, database: server.ledgerDatabase }, instance: `${hostname()}:${process.pid}`, logger: logger.child({ component: 'ledger' }) });
-    await ledger.syncUsers([...users.values()].map((u) => ({ name: u.name, team: u.team, admin: u.role === 'admin' })));
-    ledgerConnector = await LedgerConnector.create({
-      host: server.socketDir,
-      port: server.port,
-      database: server.ledgerDatabase,
-      owner: server.user,
-      logger: logger.child({ component: 'ledger' }),
-    });
+    const access = config.ledger ? externalLedgerAccess(postgresConnectionFromConfig('ledger', config.ledger.connection)) : embeddedLedgerAccess(server);
+    const ledgerLogger = logger.child({ component: 'ledger' });
+    try {
+      ledger = await StatementLog.open({ connection: access.owner, instance: `${hostname()}:${process.pid}`, logger: ledgerLogger });
+      await access.prepareRoles([...users.keys()]);
+      await ledger.syncUsers([...users.values()].map((u) => ({ name: u.name, team: u.team, admin: u.role === 'admin' })));
+    } catch (e) {
+      throw config.ledger ? ledgerUnreachable(access.where, e) : e;
+    }
+    ledgerConnector = await LedgerConnector.create({ access, logger: ledgerLogger });
+    ledgerLogger.info({ ledger: access.where }, 'ledger ready');
   } catch (e) {
     await ledger?.close().catch(() => {});
     await catalog.close().catch(() => {});
@@ -96,6 +98,16 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
       await server.stop();
     },
   };
+}
+
+/** An external ledger that cannot be reached or used stops the start: running unrecorded would bill nobody. */
+function ledgerUnreachable(where: string, e: unknown): GatewayError {
+  if (e instanceof GatewayError) return e;
+  const err = e as { message?: string; code?: string };
+  return new GatewayError('ENGINE_UNAVAILABLE', `the ledger at ${where} cannot be used: ${err.message ?? String(e)}`, {
+    hint: 'Check ledger.connection in the config: the server must be reachable, and the user must own the database and have CREATEROLE.',
+    cause: e,
+  });
 }
 
 /** How often the storage job looks whether today's charges are written (it writes each table once a day). */

@@ -7,7 +7,7 @@ import type { Logger } from '../log/index.ts';
 import { quoteIdentifier } from '../parser/index.ts';
 import { DEFAULT_OUTPUT_SETTINGS, textDecoder, textEncoder } from '../pgtypes/index.ts';
 import { valuesKey, type PgValue } from '../pgtypes/values.ts';
-import { CATALOG_USERS_ROLE, lockDownCatalogDatabase, syncUserRoles } from './roles.ts';
+import { CATALOG_USERS_ROLE, lockDownDatabase, syncUserRoles } from '../metastore/index.ts';
 import { shadowCatalogDdl } from './shadow-ddl.ts';
 import { cacheableCatalogStatement } from './cacheable.ts';
 
@@ -65,7 +65,7 @@ export class ShadowCatalog {
   /** Locks the database down to reads and makes one role per gateway user; run before sessions open. */
   async prepareUsers(users: readonly string[]): Promise<void> {
     await this.inTransaction(async (client) => {
-      await lockDownCatalogDatabase(client, this.opts.admin.database);
+      await lockDownDatabase(client, this.opts.admin.database);
       await syncUserRoles(client, users);
     });
   }

@@ -85,7 +85,8 @@ main(process.argv.slice(2)).then(
     const msg = isGatewayError(e) || (e instanceof Error && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
       ? (e as Error).message
       : e instanceof Error ? (e.stack ?? e.message) : String(e);
-    process.stderr.write(`tollgate: ${msg}\n`);
+    const hint = isGatewayError(e) ? e.hint : undefined;
+    process.stderr.write(`tollgate: ${msg}\n${hint ? `hint: ${hint}\n` : ''}`);
     process.exitCode = 2;
   },
 );

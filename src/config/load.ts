@@ -174,7 +174,15 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
       seen.set(key, j);
     });
   });
-  return { ...cfg, engines, server, dataDir, configPath: null };
+  let ledger = cfg.ledger;
+  if (ledger) {
+    const variable = ledger.connection.password.env;
+    if (env[variable] === undefined || env[variable] === '')
+      throw fail(['ledger', 'connection', 'password'], `ledger.connection.password: environment variable ${variable} is ${env[variable] === undefined ? 'not set' : 'empty'}`);
+    const ssl = ledger.connection.ssl;
+    if (typeof ssl === 'object' && ssl.ca !== undefined) ledger = { connection: { ...ledger.connection, ssl: { ...ssl, ca: path.resolve(baseDir, ssl.ca) } } };
+  }
+  return { ...cfg, engines, server, dataDir, configPath: null, ...(ledger && { ledger }) };
 }
 
 /** The first schema error of an engine entry, checked against its own kind's schema (paths from the top). */

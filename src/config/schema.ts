@@ -213,6 +213,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    ledger: Type.Optional(
+      Type.Object(
+        {
+          connection: PostgresConnectionSchema,
+        },
+        {
+          additionalProperties: false,
+          description:
+            'An external PostgreSQL for the ledger, shared by several tollgate instances. The user must own the database and have CREATEROLE. Without it, the ledger lives in the embedded PostgreSQL.',
+        },
+      ),
+    ),
     logLevel: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info' }),
   },
   { additionalProperties: false },
@@ -224,6 +236,7 @@ export type EngineConfig = Static<typeof EngineSchema>;
 export type DuckDBEngineConfig = Static<typeof DuckDBEngineSchema>;
 export type PostgresEngineConfig = Static<typeof PostgresEngineSchema>;
 export type PostgresTableConfig = Static<typeof PostgresTableSchema>;
+export type PostgresConnectionConfig = Static<typeof PostgresConnectionSchema>;
 export type { VerticaEngineConfig } from './vertica-engine.ts';
 export type { ImpalaEngineConfig } from './impala-engine.ts';
 export type ParquetTableConfig = Static<typeof ParquetTableSchema>;

@@ -8,3 +8,4 @@ export { fingerprint, normalizeStatement } from './fingerprint.ts';
 export { statementTags, metabaseTags, type StatementTags } from './tags.ts';
 export { LedgerConnector, LEDGER_ENGINE } from './ledger-connector.ts';
 export { syncLedgerUsers } from './schema.ts';
+export { embeddedLedgerAccess, externalLedgerAccess, type LedgerAccess, type LedgerConnection } from './access.ts';

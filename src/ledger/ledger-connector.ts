@@ -4,17 +4,14 @@ import { combine, type ScanEstimate } from '../estimate/index.ts';
 import type { TableRead } from '../parser/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
+import type { LedgerAccess } from './access.ts';
 
 /** The engine name the ledger is served under (reserved in the config). */
 export const LEDGER_ENGINE = 'tollgate';
 
 export interface LedgerConnectorOptions {
-  /** The ledger database, reachable without a password (the metastore's private socket). */
-  host: string;
-  port: number;
-  database: string;
-  /** The ledger's owner: lists the views. */
-  owner: string;
+  /** The owner lists the views; each user reads them as their own role. */
+  access: LedgerAccess;
   logger: Logger;
 }
 
@@ -41,7 +38,7 @@ export class LedgerConnector implements Connector {
   static async create(opts: LedgerConnectorOptions): Promise<LedgerConnector> {
     const owner = await PostgresConnector.create({
       name: LEDGER_ENGINE,
-      connection: { host: opts.host, port: opts.port, database: opts.database, user: opts.owner, password: '' },
+      connection: opts.access.owner,
       schemas: ['tollgate'],
       maxConnections: 1,
       logger: opts.logger,
@@ -97,7 +94,7 @@ export class LedgerConnector implements Connector {
     if (!c) {
       c = PostgresConnector.create({
         name: LEDGER_ENGINE,
-        connection: { host: this.opts.host, port: this.opts.port, database: this.opts.database, user, password: '' },
+        connection: this.opts.access.forUser(user),
         schemas: ['tollgate'],
         maxConnections: 2,
         logger: this.opts.logger,

@@ -144,6 +144,8 @@ const USERS_ROLE = 'tollgate_users';
 export async function syncLedgerUsers(client: pg.ClientBase, users: ReadonlyArray<{ name: string; team: string; admin: boolean }>): Promise<void> {
   await client.query('BEGIN');
   try {
+    // Instances sharing an external ledger may start together: one sync at a time.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('DELETE FROM ledger.users');
     await client.query('INSERT INTO ledger.users (name, team, admin) SELECT * FROM unnest($1::text[], $2::text[], $3::bool[])', [
       users.map((u) => u.name),

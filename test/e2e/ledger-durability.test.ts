@@ -10,21 +10,23 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
-import { metastoreClient } from '../helpers/metastore.ts';
+import { ledgerVariants } from '../helpers/ledger.ts';
 import { targetKind } from '../helpers/target.ts';
 
-describe('ledger durability across kill -9', { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
+for (const variant of ledgerVariants()) {
+describe(`ledger durability across kill -9 (${variant.name} ledger)`, { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
   let dataDir: string;
   let second: Gateway | undefined;
   after(async () => {
     await second?.stop();
+    await variant.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('every acknowledged statement is in the ledger after SIGKILL and restart', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tollgate-durable-'));
     await chmod(dataDir, 0o711);
-    const first = await startGateway({ dataDir });
+    const first = await startGateway({ dataDir, ...(await variant.gatewayOptions()) });
     const marker = `durable_${process.pid}`;
     const clients = await Promise.all(
       [0, 1, 2, 3].map(async () => {
@@ -50,8 +52,8 @@ describe('ledger durability across kill -9', { skip: targetKind() === 'postgres'
     assert.equal(first.exitCode(), null, 'killed by a signal');
     for (const c of clients) await c.end().catch(() => {});
 
-    second = await startGateway({ dataDir });
-    const ledger = await metastoreClient(second, 'tollgate_ledger');
+    second = await startGateway({ dataDir, ...(await variant.gatewayOptions()) });
+    const ledger = await variant.client(second);
     try {
       const r = await ledger.query<{ n: string }>("SELECT count(*) AS n FROM ledger.statements WHERE statement LIKE $1 AND status = 'ok'", [`% AS ${marker}, %`]);
       assert.equal(Number(r.rows[0]!.n), acknowledged.reduce((a, b) => a + b, 0));
@@ -60,3 +62,4 @@ describe('ledger durability across kill -9', { skip: targetKind() === 'postgres'
     }
   });
 });
+}

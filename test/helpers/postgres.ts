@@ -12,6 +12,8 @@ export const PG_BIN = process.env.TOLLGATE_TEST_PG_BIN ?? '/usr/lib/postgresql/1
 export interface StartPostgresOptions {
   /** Extra postgresql.conf settings, e.g. { log_statement: 'all' }. */
   settings?: Record<string, string>;
+  /** SQL run as the superuser after start instead of making the demo users and database. */
+  setupSql?: string;
 }
 
 /**
@@ -112,7 +114,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Ta
     await runOk(join(PG_BIN, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres'], {
       ...asUser,
       // admin owns the database, as tollgate's admin would own its metadata store (tests create schemas).
-      input: `${roles}\ncreate database ${DATABASE} owner admin;\n`,
+      input: opts.setupSql ?? `${roles}\ncreate database ${DATABASE} owner admin;\n`,
     });
 
     return makeTarget({

@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
-import { metastoreClient } from '../helpers/metastore.ts';
+import { ledgerVariants } from '../helpers/ledger.ts';
 import { run } from '../helpers/proc.ts';
 import { targetKind } from '../helpers/target.ts';
 
 const MiB = 2 ** 20;
 
-describe('costs: notices, the ledger, dry runs, byte limits', { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
+for (const variant of ledgerVariants()) {
+describe(`costs: notices, the ledger, dry runs, byte limits (${variant.name} ledger)`, { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
   let gateway: Gateway;
   let client: pg.Client;
   let ledger: pg.Client;
@@ -30,11 +31,11 @@ describe('costs: notices, the ledger, dry runs, byte limits', { skip: targetKind
   };
 
   before(async () => {
-    gateway = await startGateway();
+    gateway = await startGateway(await variant.gatewayOptions());
     client = new pg.Client({ ...gateway.clientConfig('alice'), application_name: app });
     client.on('notice', (n) => notices.push(n.message ?? ''));
     await client.connect();
-    ledger = await metastoreClient(gateway, 'tollgate_ledger');
+    ledger = await variant.client(gateway);
   });
   after(async () => {
     await client?.end();
@@ -119,13 +120,14 @@ describe('costs: notices, the ledger, dry runs, byte limits', { skip: targetKind
   });
 });
 
-describe('storage charges: each owned table, once a day, to its team', { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
+describe(`storage charges: each owned table, once a day, to its team (${variant.name} ledger)`, { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
   let gateway: Gateway;
   before(async () => {
-    gateway = await startGateway();
+    gateway = await startGateway(await variant.gatewayOptions());
   });
   after(async () => {
     await gateway?.stop();
+    await variant.stop();
   });
 
   const asUser = async (user: string, sql: string): Promise<Array<Record<string, string>>> => {
@@ -153,7 +155,7 @@ describe('storage charges: each owned table, once a day, to its team', { skip: t
   });
 
   it('a second run the same day charges nothing more', async () => {
-    const ledger = await metastoreClient(gateway, 'tollgate_ledger');
+    const ledger = await variant.client(gateway);
     try {
       const before = (await ledger.query('SELECT count(*)::int AS n FROM ledger.storage_charges')).rows[0].n;
       const again = await ledger.query(
@@ -166,3 +168,4 @@ describe('storage charges: each owned table, once a day, to its team', { skip: t
     }
   });
 });
+}

@@ -1,14 +1,15 @@
 /**
- * Every query, catalog statement and COPY a client runs is recorded in the ledger (the embedded
- * PostgreSQL's tollgate_ledger database), successes and failures alike, with who ran it and how it
- * ended. Catalog traffic is recorded as such, so its volume is visible.
+ * Every query, catalog statement and COPY a client runs is recorded in the ledger, successes and
+ * failures alike, with who ran it and how it ended. Catalog traffic is recorded as such, so its volume
+ * is visible. Each suite runs twice: with the ledger in the embedded PostgreSQL (tollgate_ledger) and on
+ * an external PostgreSQL server (test/helpers/ledger.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
-import { metastoreClient } from '../helpers/metastore.ts';
+import { ledgerVariants } from '../helpers/ledger.ts';
 import { targetKind } from '../helpers/target.ts';
 
 interface Row {
@@ -27,7 +28,8 @@ interface Row {
   engine: string | null;
 }
 
-describe('the ledger records what clients run', { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
+for (const variant of ledgerVariants()) {
+describe(`the ledger records what clients run (${variant.name} ledger)`, { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
   let gateway: Gateway;
   let ledger: pg.Client;
   let rows: Row[];
@@ -39,7 +41,7 @@ describe('the ledger records what clients run', { skip: targetKind() === 'postgr
   };
 
   before(async () => {
-    gateway = await startGateway();
+    gateway = await startGateway(await variant.gatewayOptions());
     const client = new pg.Client({ ...gateway.clientConfig('bob'), application_name: tag });
     await client.connect();
     await client.query("SELECT count(*) AS m1 FROM lake.hotels");
@@ -62,7 +64,7 @@ describe('the ledger records what clients run', { skip: targetKind() === 'postgr
     await client.query('SELECT count(*) AS m10 FROM lake.hotels WHERE hotel_id < 900');
     await client.query('SET search_path = lake');
     await client.end();
-    ledger = await metastoreClient(gateway, 'tollgate_ledger');
+    ledger = await variant.client(gateway);
     // Records are written in batches off the query path; wait for them rather than for a fixed time.
     for (let i = 0; i < 100; i++) {
       const r = await ledger.query<Row>('SELECT * FROM ledger.statements WHERE application_name = $1 ORDER BY started_at', [tag]);
@@ -126,10 +128,10 @@ describe('the ledger records what clients run', { skip: targetKind() === 'postgr
   });
 });
 
-describe('the ledger as tables: tollgate.queries and tollgate.costs_daily', { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
+describe(`the ledger as tables: tollgate.queries and tollgate.costs_daily (${variant.name} ledger)`, { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
   let gateway: Gateway;
   before(async () => {
-    gateway = await startGateway();
+    gateway = await startGateway(await variant.gatewayOptions());
     // Statements by users of two teams: alice (growth), bob (pricing).
     for (const user of ['alice', 'bob']) {
       const c = new pg.Client(gateway.clientConfig(user));
@@ -140,6 +142,7 @@ describe('the ledger as tables: tollgate.queries and tollgate.costs_daily', { sk
   });
   after(async () => {
     await gateway?.stop();
+    await variant.stop();
   });
 
   const asUser = async <T>(user: string, sql: string): Promise<T[]> => {
@@ -170,6 +173,32 @@ describe('the ledger as tables: tollgate.queries and tollgate.costs_daily', { sk
     assert.equal(Number(rows[0]!.n), 0);
   });
 
+  it('reading the ledger leaves nothing behind: writes and settings are rolled back, session locks refused', async () => {
+    const c = new pg.Client(gateway.clientConfig('alice'));
+    await c.connect();
+    try {
+      // A large object made while reading is rolled back with the read (where EXECUTE was not revoked).
+      const made = await c.query<{ o: number }>("SELECT lo_from_bytea(0, 'x'::bytea) AS o FROM tollgate.queries LIMIT 1").then(
+        (r) => r.rows[0]?.o,
+        () => undefined,
+      );
+      const owner = await variant.client(gateway);
+      try {
+        if (made !== undefined) assert.equal((await owner.query('SELECT 1 FROM pg_largeobject_metadata WHERE oid = $1', [made])).rowCount, 0);
+        // A session-level advisory lock would outlive the read's transaction on the pooled connection
+        // (and could block the ledger's migrations): the gateway does not send pg_* functions to engines.
+        await assert.rejects(c.query('SELECT pg_advisory_lock(4242) AS l FROM tollgate.queries LIMIT 1'), /PostgreSQL catalog/);
+      } finally {
+        await owner.end();
+      }
+      await c.query("SELECT set_config('default_transaction_read_only', 'off', false) AS s FROM tollgate.queries LIMIT 1");
+      const after = await c.query<{ s: string }>("SELECT current_setting('default_transaction_read_only') AS s FROM tollgate.queries LIMIT 1");
+      assert.equal(after.rows[0]?.s, 'on');
+    } finally {
+      await c.end();
+    }
+  });
+
   it('costs per day, team and engine', async () => {
     const rows = await asUser<{ team: string; engine: string; statements: string }>('alice', 'SELECT team, engine, statements FROM tollgate.costs_daily');
     assert.ok(rows.length >= 1);
@@ -181,3 +210,4 @@ describe('the ledger as tables: tollgate.queries and tollgate.costs_daily', { sk
     assert.match(rows[0]!.c, /Every statement run through tollgate/);
   });
 });
+}

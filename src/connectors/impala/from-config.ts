@@ -15,7 +15,7 @@ export function impalaOptionsFromConfig(engine: ImpalaEngineConfig, opts: { logg
   const auth = engine.connection.auth ?? 'plain';
   let password: string | undefined;
   if (engine.connection.password !== undefined) {
-    password = passwordFromEnv(engine.name, engine.connection.password, env);
+    password = passwordFromEnv(`engine "${engine.name}"`, engine.connection.password, env);
   } else if (auth === 'plain') {
     throw new GatewayError('CONFIG_INVALID', `${where}: connection.password is required with auth: plain (password: { env: VARIABLE })`);
   }
@@ -24,7 +24,7 @@ export function impalaOptionsFromConfig(engine: ImpalaEngineConfig, opts: { logg
   if (typeof configured === 'boolean') tls = configured;
   else if (configured !== undefined) {
     tls = { rejectUnauthorized: configured.rejectUnauthorized ?? true };
-    if (configured.ca !== undefined) tls.ca = readCaFile(engine.name, 'tls.ca', configured.ca);
+    if (configured.ca !== undefined) tls.ca = readCaFile(`engine "${engine.name}"`, 'tls.ca', configured.ca);
   }
   const out: ImpalaConnectorOptions = {
     name: engine.name,

@@ -3,34 +3,34 @@
  * environment variable the config names (never from the file), the CA certificate read from its file.
  */
 import type { ConnectionOptions } from 'node:tls';
-import type { PostgresEngineConfig } from '../../config/schema.ts';
+import type { PostgresConnectionConfig, PostgresEngineConfig } from '../../config/schema.ts';
 import type { Logger } from '../../log/index.ts';
 import { passwordFromEnv, readCaFile } from '../from-config.ts';
-import type { PostgresConnectorOptions } from './options.ts';
+import type { PostgresConnectionOptions, PostgresConnectorOptions } from './options.ts';
+
+/**
+ * A `connection` block of the config (an engine's, or the external ledger's) → what pg needs. `owner`
+ * names the block in error messages.
+ */
+export function postgresConnectionFromConfig(owner: string, connection: PostgresConnectionConfig, env: NodeJS.ProcessEnv = process.env): Required<PostgresConnectionOptions> {
+  const password = passwordFromEnv(owner, connection.password, env);
+  let ssl: boolean | ConnectionOptions = false;
+  const configured = connection.ssl;
+  if (typeof configured === 'boolean') ssl = configured;
+  else if (configured !== undefined) {
+    ssl = { rejectUnauthorized: configured.rejectUnauthorized };
+    if (configured.ca !== undefined) ssl.ca = readCaFile(owner, 'ssl.ca', configured.ca);
+  }
+  return { host: connection.host, port: connection.port, database: connection.database, user: connection.user, password, ssl };
+}
 
 export function postgresOptionsFromConfig(
   engine: PostgresEngineConfig,
   opts: { logger?: Logger; env?: NodeJS.ProcessEnv } = {},
 ): PostgresConnectorOptions {
-  const env = opts.env ?? process.env;
-  const password = passwordFromEnv(engine.name, engine.connection.password, env);
-  let ssl: boolean | ConnectionOptions = false;
-  const configured = engine.connection.ssl;
-  if (typeof configured === 'boolean') ssl = configured;
-  else if (configured !== undefined) {
-    ssl = { rejectUnauthorized: configured.rejectUnauthorized };
-    if (configured.ca !== undefined) ssl.ca = readCaFile(engine.name, 'ssl.ca', configured.ca);
-  }
   const out: PostgresConnectorOptions = {
     name: engine.name,
-    connection: {
-      host: engine.connection.host,
-      port: engine.connection.port,
-      database: engine.connection.database,
-      user: engine.connection.user,
-      password,
-      ssl,
-    },
+    connection: postgresConnectionFromConfig(`engine "${engine.name}"`, engine.connection, opts.env ?? process.env),
     tables: engine.tables.map((t) => ({
       schema: t.schema,
       name: t.name,

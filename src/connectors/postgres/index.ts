@@ -4,6 +4,6 @@
  */
 export { PostgresConnector, BATCH_ROWS } from './connector.ts';
 export type { PostgresConnectorOptions, PostgresConnectionOptions, PostgresTableConfig } from './options.ts';
-export { postgresOptionsFromConfig } from './from-config.ts';
+export { postgresConnectionFromConfig, postgresOptionsFromConfig } from './from-config.ts';
 export { mapPgError } from './errors.ts';
 export { servedType } from './types.ts';

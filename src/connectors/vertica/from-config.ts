@@ -12,13 +12,13 @@ export function verticaOptionsFromConfig(
   opts: { logger?: Logger; env?: NodeJS.ProcessEnv } = {},
 ): VerticaConnectorOptions {
   const env = opts.env ?? process.env;
-  const password = passwordFromEnv(engine.name, engine.connection.password, env);
+  const password = passwordFromEnv(`engine "${engine.name}"`, engine.connection.password, env);
   let tls: boolean | VerticaTlsOptions = false;
   const configured = engine.connection.tls;
   if (typeof configured === 'boolean') tls = configured;
   else if (configured !== undefined) {
     tls = { mode: configured.mode };
-    if (configured.ca !== undefined) tls.ca = readCaFile(engine.name, 'tls.ca', configured.ca);
+    if (configured.ca !== undefined) tls.ca = readCaFile(`engine "${engine.name}"`, 'tls.ca', configured.ca);
   }
   const out: VerticaConnectorOptions = {
     name: engine.name,

@@ -155,7 +155,7 @@ describe('config: bad files', () => {
     ['table without path', `${ENGINE}    tables:\n      - schema: s\n        name: t\n`, [/engines\[0\] \(engine "lake"\)\.tables\[0\]\.path: required key is missing \(line 5\)/]],
     ['user without team', `${ENGINE}users:\n  - name: alice\n    password: { env: P }\n`, [/users\[0\] \(user "alice"\)\.team: required key is missing \(line 5\)/]],
     // unknown keys, with a suggestion when it is a near miss
-    ['unknown top-level key', `${ENGINE}logging: debug\n`, [/logging: unknown key; allowed here: server, dataDir, demo, engines, teams, users, billing, storage, routing, catalog, logLevel \(line 4\)/]],
+    ['unknown top-level key', `${ENGINE}logging: debug\n`, [/logging: unknown key; allowed here: server, dataDir, demo, engines, teams, users, billing, storage, routing, catalog, ledger, logLevel \(line 4\)/]],
     ['misspelt top-level key', `${ENGINE}loglevel: debug\n`, [/loglevel: unknown key \(did you mean "logLevel"\?\)/]],
     ['unknown server key', `server:\n  port: 5433\n${ENGINE}`, [/server\.port: unknown key; allowed here: host, pgPort, /, /\(line 2\)/]],
     ['misspelt server key', `server:\n  pgport: 5433\n${ENGINE}`, [/server\.pgport: unknown key \(did you mean "pgPort"\?\)/]],
@@ -219,6 +219,17 @@ describe('config: bad files', () => {
       const msg = rejects(`${ENGINE}${USERS}    password: ${pw}\n`, [/password/]);
       assert.doesNotMatch(msg, /s3cr3t/);
     }
+  });
+
+  it('an external ledger: its password variable must be set, its CA path is made absolute', () => {
+    const ledger = 'ledger:\n  connection:\n    host: db.internal\n    database: tollgate_ledger\n    user: tollgate\n    password: { env: LEDGER_PW }\n';
+    rejects(`${ENGINE}${ledger}`, [/ledger\.connection\.password: environment variable LEDGER_PW is not set/]);
+    rejects(`${ENGINE}${ledger}`, [/environment variable LEDGER_PW is empty/], { LEDGER_PW: '' });
+    rejects(`${ENGINE}ledger:\n  connection:\n    host: db.internal\n    database: l\n    user: t\n    password: hunter2\n`, [/ledger\/connection\/password|ledger\.connection\.password/]);
+    const c = load(`${ENGINE}${ledger}    ssl: { ca: certs/ca.pem }\n`, {}, { LEDGER_PW: 'x' });
+    assert.deepEqual(c.ledger?.connection.ssl, { rejectUnauthorized: true, ca: '/etc/tollgate/certs/ca.pem' });
+    assert.equal(c.ledger?.connection.port, 5432);
+    assert.equal(load(ENGINE).ledger, undefined);
   });
 
   it('names the file in the message', async () => {
