@@ -110,4 +110,10 @@ export interface Connector {
   estimate?(reads: readonly TableRead[]): Promise<ScanEstimate>;
   /** Bytes each table occupies in the engine's storage (undefined where unknown), for storage charges. */
   storedBytes?(tables: readonly TableRef[]): Promise<Array<number | undefined>>;
+  /**
+   * Bytes the engine reports it read for the statements it ran with this query id (context.queryId),
+   * after they ended; undefined when it cannot tell. Engines publish such counters after the fact, so
+   * this may wait a while; the ledger records the answer beside the estimate.
+   */
+  actualBytes?(queryId: string): Promise<number | undefined>;
 }

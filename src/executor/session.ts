@@ -376,6 +376,23 @@ export class GatewaySession implements BackendSession, SessionContext {
       ...(outcome.rowsSent !== undefined && { rows: outcome.rowsSent }),
       ...(kind !== 'catalog' && this.lastEngines !== '' && { engine: this.lastEngines }),
       }, { urgent });
+    if (id !== undefined && costing && (kind === 'query' || kind === 'copy')) this.collectActualBytes(id, this.lastEngines);
+  }
+
+  /**
+   * Asks the engines that ran a statement what they actually read (engines that can tell publish it
+   * after the fact) and adds it to the statement's ledger row, off the client's path.
+   */
+  private collectActualBytes(id: string, engines: string): void {
+    const ledger = this.opts.ledger;
+    const connectors = engines === '' ? [] : engines.split('+').map((e) => this.opts.router.connector(e));
+    if (!ledger || connectors.length === 0 || !connectors.every((c) => c.actualBytes)) return;
+    void Promise.all(connectors.map((c) => c.actualBytes!(id)))
+      .then(async (each) => {
+        if (each.some((b) => b === undefined)) return;
+        await ledger.recordActualBytes(id, each.reduce<number>((sum, b) => sum + b!, 0));
+      })
+      .catch((err: unknown) => this.log.warn({ err, id }, 'the bytes actually read could not be recorded'));
   }
 
   private searchPath(): string {

@@ -141,6 +141,15 @@ export class StatementLog {
   }
 
   /** Resolves when everything queued so far has been written (or failed to be). */
+  /**
+   * The bytes an engine reported reading for a recorded statement, learned after it ended. Call it once
+   * record() has resolved (the row must be written); a row not found (still buffered) is left as it is.
+   */
+  async recordActualBytes(id: string, bytes: number): Promise<void> {
+    if (this.closed) return;
+    await this.pool.query('UPDATE ledger.statements SET actual_bytes = $2 WHERE id = $1', [id, bytes]);
+  }
+
   async flush(): Promise<void> {
     while (this.buffer.length > 0 || this.writing) {
       this.kick();

@@ -29,6 +29,7 @@ import { pgColumns } from '../fixtures/tpch/postgres.ts';
 import { tpchQueries } from '../fixtures/tpch/schema.ts';
 import { startVerticaStandin, type StandinTable as VerticaTable, type VerticaStandin } from '../fixtures/vertica-standin/index.ts';
 import { demoConfigPath, startGateway, type Gateway } from '../helpers/gateway.ts';
+import { metastoreClient } from '../helpers/metastore.ts';
 
 const SCALE = Number(process.env.TOLLGATE_TEST_TPCH_STANDINS_SCALE ?? 0.05);
 const SEED = Number(process.env.TOLLGATE_TEST_TPCH_SEED ?? 1);
@@ -139,7 +140,8 @@ describe(`TPC-H (SF ${SCALE}) through tollgate: Parquet on DuckDB, orders and cu
       ],
       teams: demo.teams,
       users: demo.users,
-      logLevel: 'warn',
+      // info: the test reads where the embedded PostgreSQL listens from the log (the ledger check).
+      logLevel: 'info',
     };
     const configFile = join(dir, 'tollgate-tpch-standins.yaml');
     await writeFile(configFile, YAML.stringify(config));
@@ -208,4 +210,26 @@ describe(`TPC-H (SF ${SCALE}) through tollgate: Parquet on DuckDB, orders and cu
       }
     });
   }
+
+  it('the ledger records the bytes Vertica reports it read (query_consumption), beside the estimate', async () => {
+    const marker = `actual_${process.pid}`;
+    await client.query(`SELECT count(*) AS ${marker}, sum(o_totalprice) FROM tpch.orders`);
+    const ledger = await metastoreClient(gateway, 'tollgate_ledger');
+    try {
+      let row: { estimated_bytes: string; actual_bytes: string | null } | undefined;
+      // Collected after the statement ends, off the client's path: wait for it rather than for a fixed time.
+      for (let i = 0; i < 100 && !row?.actual_bytes; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 100));
+        row = (await ledger.query('SELECT estimated_bytes, actual_bytes FROM ledger.statements WHERE statement LIKE $1', [`%AS ${marker},%`])).rows[0];
+      }
+      assert.ok(row?.actual_bytes, `no actual bytes recorded: ${JSON.stringify(row)}`);
+      // The stand-in reports the stored bytes of the columns read (o_totalprice here, not every column for
+      // count(*)), which is what the estimate is made of; its per-node split rounds, hence the tolerance.
+      const actual = Number(row.actual_bytes);
+      const estimated = Number(row.estimated_bytes);
+      assert.ok(actual > 0 && Math.abs(actual - estimated) / estimated < 0.001, `actual ${actual} vs estimated ${estimated}`);
+    } finally {
+      await ledger.end();
+    }
+  });
 });

@@ -18,6 +18,8 @@ import type { TableRead } from '../../parser/analysis/types.ts';
 import { servedType } from './types.ts';
 
 const HEALTH_TIMEOUT_MS = 5000;
+/** Pauses between looks for a statement's consumption counters (see actualBytes). */
+const ACTUALS_RETRY_MS = [100, 400, 1000, 2000, 3000, 4000];
 
 /**
  * A Vertica engine through vertica-nodejs: a pool of READ ONLY, autocommit sessions; results streamed
@@ -117,6 +119,21 @@ export class VerticaConnector implements Connector {
   async queryConsumption(key: ConsumptionKey): Promise<QueryConsumption[]> {
     this.ensureOpen();
     return this.withSession((fetch) => queryConsumption(fetch, key));
+  }
+
+  /**
+   * data_bytes_read of the statements labelled with this query id, summed (a federated query may run
+   * several). Vertica's data collector fills query_consumption shortly after a statement ends: asked
+   * again a few times over about ten seconds before giving up.
+   */
+  async actualBytes(queryId: string): Promise<number | undefined> {
+    for (const waitMs of ACTUALS_RETRY_MS) {
+      if (this.closed) return undefined;
+      const rows = await this.queryConsumption({ queryId });
+      if (rows.length > 0) return rows.reduce((sum, r) => sum + r.dataBytesRead, 0);
+      await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+    }
+    return undefined;
   }
 
   async describe(q: CompiledQuery): Promise<DescribeResult> {
