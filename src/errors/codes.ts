@@ -67,6 +67,8 @@ export const ERROR_CODES = {
   CONFIGURATION_LIMIT_EXCEEDED: { sqlstate: '53400', kind: 'resources' },
   /** The estimate is over the session's tollgate.max_bytes_billed. */
   MAX_BYTES_BILLED_EXCEEDED: { sqlstate: '53400', kind: 'resources' },
+  /** The query's estimated cost does not fit in what is left of its team's (or user's) budget. */
+  BUDGET_EXCEEDED: { sqlstate: '53400', kind: 'resources' },
   /** An engine cannot estimate a scan and the billing policy refuses such queries. */
   ESTIMATE_UNAVAILABLE: { sqlstate: '53000', kind: 'resources' },
   // Engines

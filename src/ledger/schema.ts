@@ -103,6 +103,88 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       "COMMENT ON VIEW tollgate.storage_daily IS 'What each table stores and its storage charge per day, to its owning team. Your team''s rows (admins: all).'",
     ],
   },
+  {
+    // Team budgets (issue 7); the model is described in src/budgets/index.ts. Money is numeric (exact
+    // sums), periods are local dates in the configured time zone, user_name '' is the whole team.
+    version: 5,
+    statements: [
+      `CREATE TABLE ledger.budgets (
+        team text PRIMARY KEY,
+        monthly numeric NOT NULL CHECK (monthly >= 0),
+        daily numeric CHECK (daily >= 0),
+        soft_thresholds numeric[] NOT NULL DEFAULT '{0.5,0.8}',
+        hard_limit numeric NOT NULL DEFAULT 1.0 CHECK (hard_limit > 0),
+        webhook_url text,
+        updated_at timestamptz NOT NULL,
+        updated_by text NOT NULL
+      )`,
+      `CREATE TABLE ledger.budget_user_caps (
+        team text NOT NULL REFERENCES ledger.budgets (team) ON DELETE CASCADE,
+        user_name text NOT NULL CHECK (user_name <> ''),
+        monthly numeric CHECK (monthly >= 0),
+        daily numeric CHECK (daily >= 0),
+        PRIMARY KEY (team, user_name)
+      )`,
+      `CREATE TABLE ledger.budget_changes (
+        id bigserial PRIMARY KEY,
+        team text NOT NULL,
+        changed_at timestamptz NOT NULL,
+        changed_by text NOT NULL,
+        action text NOT NULL CHECK (action IN ('set', 'delete', 'override')),
+        before jsonb,
+        after jsonb
+      )`,
+      'CREATE INDEX budget_changes_team ON ledger.budget_changes (team, changed_at)',
+      `CREATE TABLE ledger.budget_usage (
+        team text NOT NULL,
+        user_name text NOT NULL,
+        period_kind text NOT NULL CHECK (period_kind IN ('month', 'day')),
+        period_start date NOT NULL,
+        spent numeric NOT NULL DEFAULT 0,
+        reserved numeric NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+        PRIMARY KEY (team, period_kind, period_start, user_name)
+      )`,
+      `CREATE TABLE ledger.budget_reservations (
+        id uuid PRIMARY KEY,
+        team text NOT NULL,
+        user_name text NOT NULL,
+        amount numeric NOT NULL CHECK (amount > 0),
+        month_start date NOT NULL,
+        day_start date NOT NULL,
+        statement_id text,
+        override_id uuid,
+        state text NOT NULL CHECK (state IN ('held', 'settled', 'released', 'expired')),
+        billed numeric,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        ended_at timestamptz
+      )`,
+      "CREATE INDEX budget_reservations_held ON ledger.budget_reservations (expires_at) WHERE state = 'held'",
+      `CREATE TABLE ledger.budget_events (
+        team text NOT NULL,
+        period_kind text NOT NULL CHECK (period_kind IN ('month', 'day')),
+        period_start date NOT NULL,
+        threshold numeric NOT NULL,
+        crossed_at timestamptz NOT NULL,
+        spent numeric NOT NULL,
+        budget numeric NOT NULL,
+        PRIMARY KEY (team, period_kind, period_start, threshold)
+      )`,
+      `CREATE TABLE ledger.budget_overrides (
+        id uuid PRIMARY KEY,
+        token_hash bytea NOT NULL UNIQUE,
+        team text NOT NULL,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        valid_from timestamptz NOT NULL,
+        valid_until timestamptz NOT NULL,
+        uses_left integer CHECK (uses_left >= 0),
+        uses integer NOT NULL DEFAULT 0,
+        last_used_at timestamptz,
+        CHECK (valid_until > valid_from)
+      )`,
+    ],
+  },
 ];
 
 /** An arbitrary constant naming tollgate's migration lock among the server's advisory locks. */
