@@ -33,7 +33,7 @@ export async function reserve(ctx: ReserveContext, req: ReserveRequest): Promise
   }
   const amount = money(req.amount);
   return inTransaction(ctx.pool, async (client) => {
-    const locked = await lockUsage(client, req.team, req.user, periods);
+    const locked = await lockUsage(client, req.team, req.user, periods, ctx.timeZone);
     if (locked === 0) return { ok: true, reservationId: null, crossed: [], status: { budgeted: false, team: req.team, why: 'no budget' }, overrideUsed: false } as const;
     const rows = await readUsage(client, req.team, req.user, periods, amount);
     const failing = firstFailing(rows);

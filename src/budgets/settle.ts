@@ -103,7 +103,7 @@ export async function recordSpend(ctx: ReserveContext, req: { team: string; user
   const now = ctx.now();
   const periods = periodsAt(now, ctx.timeZone);
   return inTransaction(ctx.pool, async (client) => {
-    if ((await lockUsage(client, req.team, req.user, periods)) === 0) return { outcome: 'noop', crossed: [] } as const;
+    if ((await lockUsage(client, req.team, req.user, periods, ctx.timeZone)) === 0) return { outcome: 'noop', crossed: [] } as const;
     await addUsage(client, req.team, req.user, periods, { reserved: '0', spent: money(req.amount) });
     return { outcome: 'settled', crossed: await fireThresholds(client, req.team, periods, now) } as const;
   });

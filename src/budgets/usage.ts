@@ -15,20 +15,34 @@ const KEYS = `u.team = $1 AND u.user_name IN ('', $2)
   AND ((u.period_kind = 'day' AND u.period_start = $3::date) OR (u.period_kind = 'month' AND u.period_start = $4::date))`;
 
 /**
- * Makes the four rows exist (if the team has a budget) and locks them, in key order, in one statement.
- * ON CONFLICT DO UPDATE locks an existing row; the no-op SET is what takes the lock. Returns how many
+ * Makes the four rows exist (if the team has a budget) and locks them, in key order. Returns how many
  * rows are locked: 0 means the team has no budget.
+ *
+ * A row made here starts from what the ledger already billed in its period (the team's, or the user's):
+ * a budget set in the middle of a month counts the month so far, not from zero. Later spending reaches
+ * the row through settle(), so that sum is taken once, when the row is made (the NOT EXISTS keeps it
+ * off the path of every later call). Rows are inserted in key order; a concurrent first insert of the
+ * same row waits on the unique index and then does nothing.
  */
-export async function lockUsage(client: pg.ClientBase, team: string, user: string, p: Periods): Promise<number> {
-  const r = await client.query(
-    `INSERT INTO ledger.budget_usage AS u (team, user_name, period_kind, period_start)
-     SELECT b.team, k.user_name, k.period_kind, k.period_start
+export async function lockUsage(client: pg.ClientBase, team: string, user: string, p: Periods, timeZone: string): Promise<number> {
+  await client.query(
+    `INSERT INTO ledger.budget_usage AS u (team, user_name, period_kind, period_start, spent)
+     SELECT b.team, k.user_name, k.period_kind, k.period_start,
+            COALESCE((SELECT sum(s.cost) FROM ledger.statements s
+                       WHERE s.team = b.team AND (k.user_name = '' OR s.user_name = k.user_name) AND s.status = 'ok'
+                         AND s.started_at >= (k.period_start::timestamp AT TIME ZONE $5)), 0)
        FROM ledger.budgets b,
             (VALUES ('day', $3::date, ''), ('day', $3::date, $2), ('month', $4::date, ''), ('month', $4::date, $2)) AS k (period_kind, period_start, user_name)
       WHERE b.team = $1
+        AND NOT EXISTS (SELECT 1 FROM ledger.budget_usage e
+                         WHERE e.team = b.team AND e.period_kind = k.period_kind AND e.period_start = k.period_start AND e.user_name = k.user_name)
       ORDER BY k.period_kind, k.period_start, k.user_name
-     ON CONFLICT (team, period_kind, period_start, user_name) DO UPDATE SET spent = u.spent
-     RETURNING 1`,
+     ON CONFLICT (team, period_kind, period_start, user_name) DO NOTHING`,
+    [team, user, p.dayStart, p.monthStart, timeZone],
+  );
+  const r = await client.query(
+    `SELECT 1 FROM ledger.budget_usage u JOIN ledger.budgets b ON b.team = u.team
+      WHERE ${KEYS} ORDER BY u.period_kind, u.period_start, u.user_name FOR UPDATE OF u`,
     [team, user, p.dayStart, p.monthStart],
   );
   return r.rowCount ?? 0;

@@ -35,6 +35,27 @@ describe('reserve, settle and release', () => {
     assert.equal((await store.status(team)).month.reserved, 0);
   });
 
+  it('a budget set in the middle of a period starts from what the ledger already billed in it', async () => {
+    const team = uniqueTeam();
+    const pool = db.pool(1);
+    const insert = (user: string, startedAt: Date, cost: number, status = 'ok') =>
+      pool.query(
+        `INSERT INTO ledger.statements (id, started_at, duration_ms, instance, session_id, user_name, team, kind, status, statement, cost)
+         VALUES (gen_random_uuid(), $1, 1, 'test', 1, $2, $3, 'query', $4, 'SELECT 1', $5)`,
+        [startedAt, user, team, status, cost],
+      );
+    const now = new Date();
+    await insert('alice', now, 7);
+    await insert('bob', now, 5);
+    await insert('alice', now, 100, 'error'); // failed statements cost nothing
+    await insert('alice', new Date(now.getTime() - 40 * 86400_000), 50); // an earlier month
+    await store.setBudget(team, { monthly: 100 }, 'admin');
+    const r = ok(await store.reserve({ team, user: 'alice', amount: 1 }));
+    assert.ok(r.status.budgeted);
+    assert.equal(r.status.month.spent, 12);
+    assert.equal(r.status.user.month.spent, 7);
+  });
+
   it('settles to the billed cost, which may differ from the estimate; a second settle is a no-op', async () => {
     const team = uniqueTeam();
     await store.setBudget(team, { monthly: 100, daily: 50 }, 'admin');
