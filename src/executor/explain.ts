@@ -3,8 +3,7 @@ import { lex, quoteLiteral, type Predicate } from '../parser/index.ts';
 import { DEFAULT_OUTPUT_SETTINGS, textEncoder, typeInfoByName } from '../pgtypes/index.ts';
 import { OID } from '../pgtypes/oids.ts';
 import type { PgValue } from '../pgtypes/values.ts';
-import type { Compile, RoutedQuery } from './query-router.ts';
-import { dialectFor } from './compile.ts';
+import { partSql, type Compile, type RoutedQuery } from './query-router.ts';
 
 /**
  * `EXPLAIN [VERBOSE] query` / `EXPLAIN (options) query`: the statement after the options, or null if not
@@ -72,7 +71,8 @@ function predicateText(p: Predicate): string {
 
 /**
  * The rows of tollgate's EXPLAIN: where the statement runs and why, what it reads from each table
- * (the input of scan estimates), and the exact SQL each engine receives.
+ * (the input of scan estimates), the exact SQL each engine receives (a federated part's as sent), and why
+ * the statement's LIMIT was or was not pushed to a part.
  */
 export function explainLines(routed: RoutedQuery, compile: Compile, kindOf: (engine: string) => string): string[] {
   const lines: string[] = [];
@@ -92,9 +92,10 @@ export function explainLines(routed: RoutedQuery, compile: Compile, kindOf: (eng
   const fed = routed.federation!;
   for (const part of fed.parts) {
     lines.push(`  Part ${part.inputName} from ${part.source}:`);
-    lines.push(`    ${dialectFor(kindOf(part.engine), part.sql)}`);
+    for (const l of partSql(part, kindOf(part.engine), compile).split('\n')) lines.push(`    ${l}`);
     if (part.params.length > 0) lines.push(`    with ${part.params.map((v, i) => `$${i + 1} = ${boundValue(v, part.paramTypes[i] ?? 0)}`).join(', ')}`);
   }
+  for (const note of fed.notes) lines.push(`  Pushdown: ${note}`);
   lines.push(`  SQL sent to ${fed.host.name}:`);
   for (const l of compile('duckdb', fed.hostSql).split('\n')) lines.push(`    ${l}`);
   return lines;

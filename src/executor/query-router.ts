@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ServedTables } from '../catalog/served-tables.ts';
-import type { Connector, DescribeResult, QueryContext, ResultStream } from '../connectors/contract.ts';
+import type { ColumnInfo, Connector, DescribeResult, QueryContext, ResultStream } from '../connectors/contract.ts';
 import { DuckDBConnector, type InputRelation } from '../connectors/duckdb/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -8,7 +8,8 @@ import { analyzeQuery, type Analysis, type TableRead } from '../parser/index.ts'
 import { unknownEstimate, type ScanEstimate, type TableScanDetail } from '../estimate/index.ts';
 import { valuesKey, type PgValue } from '../pgtypes/values.ts';
 import { dialectFor } from './compile.ts';
-import { chooseRoute, planFederation, type EngineHealth, type FederationPlan, type Route, type RouteContext, type RoutingRule } from '../planner/index.ts';
+import { pgColumnNames } from './column-names.ts';
+import { chooseRoute, loadsAsIs, planFederation, queryPartColumns, withoutPadding, type EngineHealth, type FederatedPart, type FederationPlan, type Route, type RouteContext, type RoutingRule } from '../planner/index.ts';
 
 export interface QueryRouterOptions {
   connectors: readonly Connector[];
@@ -28,11 +29,25 @@ export interface RoutedQuery {
   analysis: Analysis;
   route: Route;
   /** Present when route.kind is 'federated'. */
-  federation?: FederationPlan & { host: DuckDBConnector };
+  federation?: Federation;
 }
+
+/** A federated statement's plan, where it is joined, and its plan of table parts only (see loadsAsIs). */
+export type Federation = FederationPlan & { host: DuckDBConnector; tablePartsOnly: () => FederationPlan };
+
+/** A query part returned a column the host cannot hold as it is. */
+class NotLoadable extends Error {}
 
 /** Turns a statement into the SQL an engine of a given kind runs (session functions, dialect). */
 export type Compile = (kind: string, sql: string, params?: readonly PgValue[]) => string;
+
+/**
+ * The SQL a part's engine receives: a table part is tollgate's own statement, given only the engine's
+ * dialect; a query part is the client's text, compiled as a whole statement routed to that engine is.
+ */
+export function partSql(part: FederatedPart, kind: string, compile: Compile): string {
+  return part.kind === 'query' ? compile(kind, part.sql) : dialectFor(kind, part.sql);
+}
 
 /** Analyses are kept by text, search path and bound values: BI tools repeat statements, and parsing costs ~1.7 ms. */
 const ANALYSIS_CACHE_ENTRIES = 2000;
@@ -109,12 +124,15 @@ export class QueryRouter {
         hint: 'Add the tables to one engine, or query them separately.',
       });
     // Plans are pure functions of the (cached) analysis and the assignments: kept beside the analysis.
-    const signature = `${hostName}\u0000${route.assignments.map((a) => a.engine).join(',')}`;
-    let plans = this.federationPlans.get(analysis);
-    if (!plans) this.federationPlans.set(analysis, (plans = new Map()));
-    let plan = plans.get(signature);
-    if (!plan) plans.set(signature, (plan = planFederation({ sql, tables: analysis.tables, assignments: route.assignments, host: hostName, served })));
-    return { sql, analysis, route, federation: { ...plan, host: this.byName.get(hostName) as DuckDBConnector } };
+    const plan = (whole: boolean): FederationPlan => {
+      const signature = `${hostName}\u0000${route.assignments.map((a) => a.engine).join(',')}\u0000${whole}`;
+      let plans = this.federationPlans.get(analysis);
+      if (!plans) this.federationPlans.set(analysis, (plans = new Map()));
+      let p = plans.get(signature);
+      if (!p) plans.set(signature, (p = planFederation({ sql, tables: analysis.tables, exact: analysis.exact, assignments: route.assignments, host: hostName, served, searchPath, wholeSubqueries: whole })));
+      return p;
+    };
+    return { sql, analysis, route, federation: { ...plan(true), host: this.byName.get(hostName) as DuckDBConnector, tablePartsOnly: () => plan(false) } };
   }
 
   /** Result columns and parameter types without running the statement. */
@@ -124,10 +142,29 @@ export class QueryRouter {
       return this.watch(c.name, () => c.describe({ sql: compile(c.kind, routed.sql), params: [], paramTypes, context }));
     }
     const fed = routed.federation!;
-    return fed.host.describeWith(
-      { sql: compile('duckdb', fed.hostSql), params: [], paramTypes, context },
-      fed.parts.map((p) => ({ name: p.inputName, columns: p.columns, source: p.source })),
-    );
+    try {
+      return await this.describeFederated(fed, fed.host, compile, paramTypes, context);
+    } catch (e) {
+      if (!(e instanceof NotLoadable)) throw e;
+      return this.describeFederated(fed.tablePartsOnly(), fed.host, compile, paramTypes, context);
+    }
+  }
+
+  private async describeFederated(plan: FederationPlan, host: DuckDBConnector, compile: Compile, paramTypes: readonly number[], context: QueryContext): Promise<DescribeResult> {
+    const inputs: Array<{ name: string; columns: ColumnInfo[]; source: string }> = [];
+    for (const p of plan.parts) {
+      let columns = p.columns;
+      if (columns === null) {
+        // A query part's columns are its engine's answer.
+        const c = this.connector(p.engine);
+        const sql = partSql(p, c.kind, compile);
+        const described = await this.watch(c.name, () => c.describe({ sql, params: [], paramTypes: [], context }));
+        if (!loadsAsIs(described.columns)) throw new NotLoadable();
+        columns = queryPartColumns(described.columns, pgColumnNames(p.sql, described.columns.length));
+      }
+      inputs.push({ name: p.inputName, columns, source: p.source });
+    }
+    return host.describeWith({ sql: compile('duckdb', plan.hostSql), params: [], paramTypes, context }, inputs);
   }
 
   async execute(
@@ -144,18 +181,40 @@ export class QueryRouter {
       return this.watch(c.name, () => c.execute({ sql, params, paramTypes, context }, { signal }));
     }
     const fed = routed.federation!;
+    try {
+      return await this.executeFederated(fed, fed.host, compile, params, paramTypes, signal, context);
+    } catch (e) {
+      if (!(e instanceof NotLoadable)) throw e;
+      return this.executeFederated(fed.tablePartsOnly(), fed.host, compile, params, paramTypes, signal, context);
+    }
+  }
+
+  private async executeFederated(
+    plan: FederationPlan,
+    host: DuckDBConnector,
+    compile: Compile,
+    params: readonly PgValue[],
+    paramTypes: readonly number[],
+    signal: AbortSignal,
+    context: QueryContext,
+  ): Promise<ResultStream> {
     const streams: ResultStream[] = [];
     try {
       const inputs: InputRelation[] = [];
-      for (const part of fed.parts) {
+      for (const part of plan.parts) {
         const c = this.connector(part.engine);
         this.opts.logger.debug({ engine: part.engine, sql: part.sql }, 'federated part sent to engine');
-        const sql = dialectFor(c.kind, part.sql);
+        const sql = partSql(part, c.kind, compile);
         const stream = await this.watch(c.name, () => c.execute({ sql, params: part.params, paramTypes: part.paramTypes, context }, { signal }));
         streams.push(stream);
-        inputs.push({ name: part.inputName, columns: part.columns, source: part.source, batches: stream });
+        if (part.columns !== null) inputs.push({ name: part.inputName, columns: part.columns, source: part.source, batches: stream });
+        else {
+          if (!loadsAsIs(stream.columns)) throw new NotLoadable();
+          const columns = queryPartColumns(stream.columns, pgColumnNames(part.sql, stream.columns.length));
+          inputs.push({ name: part.inputName, columns, source: part.source, batches: withoutPadding(stream, stream.columns) });
+        }
       }
-      return await fed.host.executeWith({ sql: compile('duckdb', fed.hostSql, params), params, paramTypes, context }, inputs, { signal, limits: { maxRows: this.opts.maxRowsPerPart } });
+      return await host.executeWith({ sql: compile('duckdb', plan.hostSql, params), params, paramTypes, context }, inputs, { signal, limits: { maxRows: this.opts.maxRowsPerPart } });
     } finally {
       // Loaded (or failed): the parts' statements are done either way.
       await Promise.all(streams.map((s) => s.close().catch(() => {})));
