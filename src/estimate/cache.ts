@@ -1,13 +1,15 @@
 /**
- * Metadata of Parquet files, cached by path and checked against (size, mtime) on every use: a file that was
- * replaced (another size or modification time) is read again, a deleted one drops out of the cache (and a
- * new file is simply a path not seen before; glob expansion runs on every estimate). Besides footers, an
+ * Metadata of Parquet files, cached by path and checked against (size, mtime) on every use (its own stat,
+ * or the file's entry in a table snapshot, snapshot.ts): a file that was replaced (another size or
+ * modification time) is read again, a deleted one drops out of the cache (and a new file is simply a path
+ * not seen before). Besides footers, an
  * entry keeps what the estimator read from the file body on demand: page headers of column chunks and
  * bloom filters, which are also only valid for that (size, mtime).
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { parseBloomHeader } from './bloom.ts';
 import { readFooter, readFully, type ParquetFooter } from './footer.ts';
+import { matchesGlob } from './glob.ts';
 import { readStruct, num, ThriftTruncatedError } from './thrift.ts';
 
 export interface PageInfo {
@@ -37,6 +39,8 @@ export interface FooterCacheStats {
 
 export class FooterCache {
   private readonly entries = new Map<string, CachedFile>();
+  /** The snapshot version of each glob when its unlisted files were last forgotten. */
+  private readonly listed = new Map<string, string>();
   readonly stats: FooterCacheStats = { hits: 0, misses: 0, invalidations: 0 };
 
   constructor(private readonly maxEntries = 20_000) {}
@@ -45,8 +49,16 @@ export class FooterCache {
     return this.entries.size;
   }
 
-  /** The file's metadata, read again when its size or mtime changed; undefined when it is gone. */
-  async get(path: string): Promise<CachedFile | undefined> {
+  /**
+   * The file's metadata, read again when its size or mtime changed; undefined when it is gone. `known`: its
+   * size and mtime as a table snapshot last saw them, enough for a hit; a miss reads the footer anyway, and
+   * stats first, so that a snapshot a little late never has a footer read at the old size.
+   */
+  async get(path: string, known?: { size: number; mtimeMs: number }): Promise<CachedFile | undefined> {
+    if (known !== undefined) {
+      const hit = this.hit(path, known);
+      if (hit !== undefined) return hit;
+    }
     let s;
     try {
       s = await stat(path);
@@ -57,18 +69,9 @@ export class FooterCache {
       }
       throw e;
     }
-    const hit = this.entries.get(path);
-    if (hit && hit.size === s.size && hit.mtimeMs === s.mtimeMs) {
-      this.stats.hits++;
-      // Most recently used last.
-      this.entries.delete(path);
-      this.entries.set(path, hit);
-      return hit;
-    }
-    if (hit) {
-      this.entries.delete(path);
-      this.stats.invalidations++;
-    }
+    const hit = this.hit(path, s);
+    if (hit !== undefined) return hit;
+    if (this.entries.delete(path)) this.stats.invalidations++;
     this.stats.misses++;
     const footer = await readFooter(path, s.size);
     const entry: CachedFile = { path, size: s.size, mtimeMs: s.mtimeMs, footer, pages: new Map(), blooms: new Map() };
@@ -81,6 +84,16 @@ export class FooterCache {
     return entry;
   }
 
+  private hit(path: string, s: { size: number; mtimeMs: number }): CachedFile | undefined {
+    const hit = this.entries.get(path);
+    if (hit === undefined || hit.size !== s.size || hit.mtimeMs !== s.mtimeMs) return undefined;
+    this.stats.hits++;
+    // Most recently used last.
+    this.entries.delete(path);
+    this.entries.set(path, hit);
+    return hit;
+  }
+
   /** Drops the entries `gone` says are of deleted files (those a glob matches but no longer lists). */
   forget(gone: (path: string) => boolean): void {
     for (const key of [...this.entries.keys()]) {
@@ -91,8 +104,20 @@ export class FooterCache {
     }
   }
 
+  /**
+   * Drops the entries of files `pattern` (a glob) matches but no longer lists; nothing to do while the
+   * listing's `version` is the one last seen for it.
+   */
+  forgetUnlisted(pattern: string, files: readonly string[], version?: string): void {
+    if (version !== undefined && this.listed.get(pattern) === version) return;
+    const listed = new Set(files);
+    this.forget((p) => !listed.has(p) && matchesGlob(p, pattern));
+    if (version !== undefined) this.listed.set(pattern, version);
+  }
+
   clear(): void {
     this.entries.clear();
+    this.listed.clear();
   }
 }
 

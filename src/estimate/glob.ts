@@ -6,8 +6,31 @@
  * a directory in byte order, the files of a directory before those of its subdirectories (what
  * `SELECT file FROM glob(...)` returns in DuckDB 1.5).
  */
+import { stat as statCallback, type Dirent, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+
+/** The file system calls a listing makes (injectable: tests count them). */
+export interface GlobFs {
+  readdir(dir: string, opts: { withFileTypes: true }): Promise<Dirent[]>;
+  stat(file: string): Promise<Stats>;
+}
+
+export const nodeFs: GlobFs = {
+  readdir,
+  // The callback form: measured about twice as fast as fs.promises.stat for 1,000 files at once.
+  stat: (file) => new Promise((resolve, reject) => statCallback(file, (err, s) => (err ? reject(err) : resolve(s)))),
+};
+
+/** What a glob names, and the directories whose entries decided it (a listing stays valid while they are unchanged). */
+export interface GlobListing {
+  files: string[];
+  /**
+   * Every directory listed, or looked into for a literal name, with its stat taken just before (null: it is
+   * missing). Stat first: a change made while it is listed then shows as a later mtime.
+   */
+  dirs: Map<string, Stats | null>;
+}
 
 const GLOB_CHARS = /[*?[]/;
 
@@ -71,10 +94,10 @@ interface Entry {
   file: boolean;
 }
 
-async function list(dir: string): Promise<Entry[]> {
-  let names: import('node:fs').Dirent[];
+async function list(dir: string, fs: GlobFs): Promise<Entry[]> {
+  let names: Dirent[];
   try {
-    names = await readdir(dir, { withFileTypes: true });
+    names = await fs.readdir(dir, { withFileTypes: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') return [];
@@ -87,7 +110,7 @@ async function list(dir: string): Promise<Entry[]> {
     if (d.isSymbolicLink()) {
       // DuckDB follows links (the connector's sandbox notes it).
       try {
-        const s = await stat(path.join(dir, d.name));
+        const s = await fs.stat(path.join(dir, d.name));
         isDir = s.isDirectory();
         isFile = s.isFile();
       } catch {
@@ -103,56 +126,92 @@ async function list(dir: string): Promise<Entry[]> {
  * The files `pattern` (an absolute path, maybe with glob characters) names, in DuckDB's order. A
  * pattern without glob characters names itself when it is a file.
  */
-export async function expandGlob(pattern: string): Promise<string[]> {
+export async function expandGlob(pattern: string, fs: GlobFs = nodeFs): Promise<string[]> {
+  return (await walkGlob(pattern, fs, false)).files;
+}
+
+/** expandGlob, with the directories the answer depends on (see GlobListing). */
+export function listGlob(pattern: string, fs: GlobFs = nodeFs): Promise<GlobListing> {
+  return walkGlob(pattern, fs, true);
+}
+
+async function walkGlob(pattern: string, fs: GlobFs, statDirs: boolean): Promise<GlobListing> {
   const abs = path.resolve(pattern);
   if (!hasGlob(abs)) {
+    const walker = new Walker(fs, statDirs);
+    await walker.visit(path.dirname(abs));
+    const listing: GlobListing = { files: [], dirs: walker.dirs };
     try {
-      return (await stat(abs)).isFile() ? [abs] : [];
+      if ((await fs.stat(abs)).isFile()) listing.files.push(abs);
     } catch {
-      return [];
+      /* missing */
     }
+    return listing;
   }
   const segments = abs.split(path.sep).filter(Boolean);
   const firstGlob = segments.findIndex((s) => hasGlob(s));
   const base = path.sep + segments.slice(0, firstGlob).join(path.sep);
-  const out: string[] = [];
-  await walk(base, segments.slice(firstGlob), out);
-  return out;
+  const walker = new Walker(fs, statDirs);
+  await walker.walk(base, segments.slice(firstGlob));
+  return { files: walker.files, dirs: walker.dirs };
 }
 
-async function walk(dir: string, rest: readonly string[], out: string[]): Promise<void> {
-  const [seg, ...tail] = rest;
-  if (seg === undefined) return;
-  if (seg === '**') {
-    const entries = await list(dir);
-    if (tail.length === 0) {
-      for (const e of entries) if (e.file) out.push(path.join(dir, e.name));
-    } else {
-      await walk(dir, tail, out);
-    }
-    for (const e of entries) if (e.dir) await walk(path.join(dir, e.name), rest, out);
-    return;
+class Walker {
+  readonly files: string[] = [];
+  readonly dirs = new Map<string, Stats | null>();
+
+  constructor(
+    private readonly fs: GlobFs,
+    private readonly statDirs: boolean,
+  ) {}
+
+  /** Records `dir` as one the listing depends on (with its stat, when asked for). */
+  async visit(dir: string): Promise<void> {
+    if (this.dirs.has(dir)) return;
+    this.dirs.set(dir, this.statDirs ? await this.fs.stat(dir).catch(() => null) : null);
   }
-  if (!hasGlob(seg)) {
-    const next = path.join(dir, seg);
-    if (tail.length === 0) {
-      try {
-        if ((await stat(next)).isFile()) out.push(next);
-      } catch {
-        /* missing */
+
+  private async list(dir: string): Promise<Entry[]> {
+    await this.visit(dir);
+    return list(dir, this.fs);
+  }
+
+  async walk(dir: string, rest: readonly string[]): Promise<void> {
+    const [seg, ...tail] = rest;
+    if (seg === undefined) return;
+    if (seg === '**') {
+      const entries = await this.list(dir);
+      if (tail.length === 0) {
+        for (const e of entries) if (e.file) this.files.push(path.join(dir, e.name));
+      } else {
+        await this.walk(dir, tail);
       }
-    } else {
-      await walk(next, tail, out);
+      for (const e of entries) if (e.dir) await this.walk(path.join(dir, e.name), rest);
+      return;
     }
-    return;
-  }
-  const re = segmentRegExp(seg);
-  for (const e of await list(dir)) {
-    if (!re.test(e.name)) continue;
-    if (tail.length === 0) {
-      if (e.file) out.push(path.join(dir, e.name));
-    } else if (e.dir) {
-      await walk(path.join(dir, e.name), tail, out);
+    if (!hasGlob(seg)) {
+      const next = path.join(dir, seg);
+      if (tail.length === 0) {
+        // The file's presence is an entry of `dir`; a literal directory is recorded when it is listed.
+        await this.visit(dir);
+        try {
+          if ((await this.fs.stat(next)).isFile()) this.files.push(next);
+        } catch {
+          /* missing */
+        }
+      } else {
+        await this.walk(next, tail);
+      }
+      return;
+    }
+    const re = segmentRegExp(seg);
+    for (const e of await this.list(dir)) {
+      if (!re.test(e.name)) continue;
+      if (tail.length === 0) {
+        if (e.file) this.files.push(path.join(dir, e.name));
+      } else if (e.dir) {
+        await this.walk(path.join(dir, e.name), tail);
+      }
     }
   }
 }

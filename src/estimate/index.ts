@@ -6,6 +6,7 @@
 export { combine, isUnknown, unknownEstimate, type ScanEstimate, type TableScanDetail, type TableScanEstimate, type UnknownTableScan } from './types.ts';
 export { estimateParquetReads, estimateParquetTable, hivePartitions, type ParquetEstimateOptions, type ParquetTable } from './parquet.ts';
 export { FooterCache, type FooterCacheStats } from './cache.ts';
-export { expandGlob, matchesGlob } from './glob.ts';
+export { expandGlob, listGlob, matchesGlob, type GlobFs, type GlobListing } from './glob.ts';
+export { FileSnapshots, snapshotVersion, type SnapshotFile, type SnapshotOptions, type TableSnapshot } from './snapshot.ts';
 export { readFooter, parseFooter, type ParquetFooter } from './footer.ts';
 export { ReadSims } from './sim.ts';

@@ -1,7 +1,7 @@
 /**
  * The scan estimate of one table reference over Parquet files, as DuckDB 1.5 reads them:
  *
- *  1. list the files (glob, in DuckDB's order);
+ *  1. list the files (glob, in DuckDB's order; a table snapshot when given, snapshot.ts);
  *  2. hive partitions: `key=value` directories give each file its partition values; a file whose values fail
  *     a predicate on a partition column is never opened;
  *  3. each kept file: its footer (the last 8 bytes, then the footer); for each row group, the min/max
@@ -19,9 +19,11 @@ import type { Predicate, TableRead } from '../parser/analysis/types.ts';
 import { bloomKey, bloomMightContain, xxhash64 } from './bloom.ts';
 import { chunkBloom, chunkPages, type CachedFile, type FooterCache, type PageInfo } from './cache.ts';
 import type { LeafColumn } from './footer.ts';
-import { expandGlob, hasGlob, matchesGlob } from './glob.ts';
+import { expandGlob, hasGlob } from './glob.ts';
+import { mapLimit } from './limit.ts';
 import { describePredicate, partitionKeeps, statsExclude, typePredicate, usableForStats, type TypedPredicate } from './prune.ts';
 import { ReadSims } from './sim.ts';
+import type { FileSnapshots, SnapshotFile } from './snapshot.ts';
 import { combine, type ScanEstimate, type TableScanDetail, type TableScanEstimate } from './types.ts';
 import { decodeStat, detectPartitionType, duckType, leafType, parsePartitionValue, type ColumnType, type Comparable } from './values.ts';
 
@@ -40,6 +42,8 @@ export interface ParquetEstimateOptions {
   cache: FooterCache;
   /** The first file of each table's glob has its footer in DuckDB's cache already (the view was bound to it). Default false. */
   viewsBound?: boolean;
+  /** Table file snapshots: the files and their sizes and mtimes, revalidated cheaply (default: list the glob and stat each file). */
+  snapshots?: FileSnapshots;
   /** Read replay shared by the references of one statement (footers, bloom filters and page headers read once). */
   sims?: ReadSims;
 }
@@ -99,12 +103,12 @@ class Counter {
 export async function estimateParquetTable(table: ParquetTable, read: TableRead, opts: ParquetEstimateOptions): Promise<TableScanEstimate> {
   const out = emptyEstimate(read);
   const sims = opts.sims ?? new ReadSims();
-  const files = await expandGlob(table.path);
+  const snapshot = await opts.snapshots?.get(table.path);
+  const files = snapshot ? snapshot.files.map((f) => f.path) : await expandGlob(table.path);
+  // With a snapshot, the sizes and mtimes it just checked stand in for a stat per file.
+  const known = (i: number): SnapshotFile | undefined => snapshot?.files[i];
   out.files.total = files.length;
-  if (hasGlob(table.path)) {
-    const listed = new Set(files);
-    opts.cache.forget((p) => !listed.has(p) && matchesGlob(p, table.path));
-  }
+  if (hasGlob(table.path)) opts.cache.forgetUnlisted(table.path, files, snapshot?.version);
   if (files.length === 0) {
     out.notes.push(`no file matches ${table.path}`);
     return out;
@@ -142,7 +146,7 @@ export async function estimateParquetTable(table: ParquetTable, read: TableRead,
 
   // ---- the file DuckDB bound the view to ----
   if (opts.viewsBound) {
-    const first = await opts.cache.get(files[0]!);
+    const first = await opts.cache.get(files[0]!, known(0));
     if (first !== undefined) {
       const sim = sims.of(first.path, first.size);
       // Seeded as cached: these reads happened when the view was created.
@@ -158,7 +162,7 @@ export async function estimateParquetTable(table: ParquetTable, read: TableRead,
   const bloomPruned = new Counter();
   const notes = new Set<string>();
   const plans = await mapLimit(kept, FILE_CONCURRENCY, async (i) => {
-    const file = await opts.cache.get(files[i]!);
+    const file = await opts.cache.get(files[i]!, known(i));
     if (file === undefined) {
       notes.add(`a file disappeared while estimating: ${files[i]}`);
       return undefined;
@@ -179,19 +183,6 @@ export async function estimateParquetTable(table: ParquetTable, read: TableRead,
 
 /** Files whose metadata is read at once (footers, page headers, bloom filters). */
 const FILE_CONCURRENCY = 16;
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const k = next++;
-      out[k] = await fn(items[k]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 interface LeafPredicate {
   leaf: number;

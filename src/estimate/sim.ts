@@ -12,9 +12,27 @@
  */
 const MAX_GAP_FILL = 1 << 20;
 
+/** First index in the ascending `xs` whose value is > x (`strict`) or >= x. */
+function bound(xs: readonly number[], x: number, strict: boolean): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (strict ? xs[mid]! > x : xs[mid]! >= x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 export class FileReadSim {
-  /** Cached ranges [start, end), sorted by start; they may overlap (DuckDB keeps partial overlaps). */
-  private ranges: Array<[number, number]> = [];
+  /**
+   * Cached ranges [starts[i], ends[i]). They may partially overlap (DuckDB keeps partial overlaps), but none
+   * contains another: a read inside a cached range returns early, and the ranges inside a new one are
+   * dropped. So starts and ends are both strictly increasing, and every lookup is a binary search (a
+   * statement replays thousands of page reads per file).
+   */
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
   bytes = 0;
 
   constructor(readonly size: number) {}
@@ -23,29 +41,33 @@ export class FileReadSim {
   cached(start: number, length: number): void {
     if (length <= 0) return;
     const end = start + length;
-    if (this.ranges.some(([s, e]) => s <= start && e >= end)) return;
+    const { starts, ends } = this;
+    // The range starting last at or before `start` reaches furthest of those: it alone can contain the read.
+    const before = bound(starts, start, true);
+    if (before > 0 && ends[before - 1]! >= end) return;
+    const next = bound(starts, end, false);
     let readEnd = end;
-    const next = this.ranges.find(([s]) => s >= end);
-    if (next !== undefined) {
-      const gap = next[0] - end;
-      if (gap <= MAX_GAP_FILL && gap <= length) readEnd = next[0];
+    if (next < starts.length) {
+      const gap = starts[next]! - end;
+      if (gap <= MAX_GAP_FILL && gap <= length) readEnd = starts[next]!;
     }
-    // Bytes of [start, readEnd) not covered by a cached range overlapping the requested [start, end).
+    // Bytes of [start, readEnd) covered by the ranges overlapping the requested [start, end): [first, next).
     let covered = 0;
     let cursor = start;
-    for (const [s, e] of this.ranges) {
-      if (e <= start || s >= end) continue;
-      const from = Math.max(s, cursor);
-      const to = Math.min(e, readEnd);
+    for (let i = bound(ends, start, true); i < next; i++) {
+      const from = Math.max(starts[i]!, cursor);
+      const to = Math.min(ends[i]!, readEnd);
       if (to > from) {
         covered += to - from;
         cursor = to;
       }
     }
     this.bytes += readEnd - start - covered;
-    this.ranges = this.ranges.filter(([s, e]) => !(s >= start && e <= readEnd));
-    this.ranges.push([start, readEnd]);
-    this.ranges.sort((a, b) => a[0] - b[0]);
+    // Drop the ranges inside [start, readEnd), insert it in their place.
+    const from = bound(starts, start, false);
+    const to = Math.max(from, bound(ends, readEnd, true));
+    starts.splice(from, to - from, start);
+    ends.splice(from, to - from, readEnd);
   }
 
   /** A read that bypasses the cache. */
@@ -55,7 +77,8 @@ export class FileReadSim {
 
   /** Is [start, start + length) already cached (as one range)? */
   isCached(start: number, length: number): boolean {
-    return this.ranges.some(([s, e]) => s <= start && e >= start + length);
+    const before = bound(this.starts, start, true);
+    return before > 0 && this.ends[before - 1]! >= start + length;
   }
 }
 

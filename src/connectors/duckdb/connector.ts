@@ -441,9 +441,31 @@ export class DuckDBConnector implements Connector {
   }
 
   async estimate(reads: readonly TableRead[]): Promise<ScanEstimate> {
+    return this.scanEstimator().estimate(reads);
+  }
+
+  /**
+   * The data version of each lake table among `tables`, by `schema.name`: a hash of its files' paths, sizes
+   * and mtimes (src/estimate/snapshot.ts), checked without reading any file. Tables this engine does not
+   * serve, and tables with files modified too recently for their mtimes to be trusted (not settled), are
+   * left out: nothing should be cached for them.
+   */
+  async dataVersion(tables: readonly TableRef[]): Promise<Map<string, string>> {
+    const estimator = this.scanEstimator();
+    const out = new Map<string, string>();
+    await Promise.all(
+      tables.map(async (ref) => {
+        const version = await estimator.dataVersion(ref.schema, ref.name);
+        if (version !== undefined) out.set(`${ref.schema}.${ref.name}`, version);
+      }),
+    );
+    return out;
+  }
+
+  private scanEstimator(): DuckDBEstimator {
     this.ensureOpen();
     this.estimator ??= new DuckDBEstimator(this.engine.instance, this.opts.tables, this.logger);
-    return this.estimator.estimate(reads);
+    return this.estimator;
   }
 
   async health(): Promise<Health> {

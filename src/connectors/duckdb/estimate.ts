@@ -2,17 +2,24 @@
  * Scan estimates for the DuckDB connector's lake tables (see src/estimate): the estimator reads the
  * Parquet footers itself (no DuckDB connection needed for that); the only thing it asks DuckDB is the type
  * it gives each hive partition column, once per table, on a connection of its own so that estimating never
- * waits for the statement pool.
+ * waits for the statement pool. Each table's files come from a snapshot (src/estimate/snapshot.ts), which
+ * also gives the table's data version.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from '../../log/index.ts';
 import type { TableRead } from '../../parser/analysis/types.ts';
-import { estimateParquetReads, FooterCache, type ParquetTable, type ScanEstimate } from '../../estimate/index.ts';
+import { estimateParquetReads, FileSnapshots, FooterCache, type ParquetTable, type ScanEstimate, type TableSnapshot } from '../../estimate/index.ts';
 import type { ResolvedTable } from './options.ts';
 import { quoteIdent } from './sql.ts';
 
 export class DuckDBEstimator {
   readonly cache = new FooterCache();
+  /**
+   * Estimates trust files' sizes and mtimes for a second (directories are checked every time): a file
+   * overwritten in place is estimated as it was for at most that long; a large table's per-file stats are
+   * then paid once a second, not per statement.
+   */
+  readonly snapshots = new FileSnapshots({ fileCheckMs: 1000 });
   private conn: Promise<DuckDBConnection> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly types = new Map<string, Promise<Record<string, string> | undefined>>();
@@ -75,7 +82,22 @@ export class DuckDBEstimator {
       tables.set(`${r.schema}\u0000${r.name}`, table);
     }
     // Views are bound to their first file when the connector starts: that footer is in DuckDB's cache.
-    return estimateParquetReads(reads, (schema, name) => tables.get(`${schema}\u0000${name}`), { cache: this.cache, viewsBound: true });
+    return estimateParquetReads(reads, (schema, name) => tables.get(`${schema}\u0000${name}`), { cache: this.cache, snapshots: this.snapshots, viewsBound: true });
+  }
+
+  /**
+   * The files of a lake table as they are now, every file checked (see TableSnapshot: `version` is its data
+   * version); undefined for other tables.
+   */
+  async snapshot(schema: string, name: string): Promise<TableSnapshot | undefined> {
+    const t = this.find(schema, name);
+    return t === undefined ? undefined : this.snapshots.get(t.absolutePath, { fileCheckMs: 0 });
+  }
+
+  /** A lake table's data version (its snapshot's), or undefined: not a lake table, or files too fresh to trust (not settled). */
+  async dataVersion(schema: string, name: string): Promise<string | undefined> {
+    const snap = await this.snapshot(schema, name);
+    return snap?.settled ? snap.version : undefined;
   }
 
   async close(): Promise<void> {

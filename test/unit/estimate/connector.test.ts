@@ -1,5 +1,7 @@
 /** DuckDBConnector.estimate: the lake tables' estimates, partition types asked from DuckDB, unknown references. */
 import assert from 'node:assert/strict';
+import { readdir, utimes } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Connector } from '../../../src/connectors/contract.ts';
 import { DuckDBConnector } from '../../../src/connectors/duckdb/index.ts';
@@ -67,5 +69,33 @@ describe('DuckDBConnector.estimate', () => {
     let n: unknown;
     for await (const batch of stream) n = batch.columns[0]![0];
     assert.equal(n, 15000n);
+  });
+
+  test('dataVersion: one per lake table, unchanged until its files change, none while they are too fresh', async () => {
+    const events = path.join(lake.dir, 'events');
+    const aged = async () => {
+      const t = new Date(Date.now() - 3_600_000);
+      for (const month of await readdir(events)) {
+        for (const f of await readdir(path.join(events, month))) await utimes(path.join(events, month, f), t, t);
+        await utimes(path.join(events, month), t, t);
+      }
+      await utimes(events, t, t);
+    };
+    await aged();
+    const refs = [
+      { schema: 'lake', name: 'events' },
+      { schema: 'lake', name: 'nope' },
+    ];
+    const first = await connector.dataVersion(refs);
+    assert.deepEqual([...first.keys()], ['lake.events']);
+    assert.deepEqual(await connector.dataVersion(refs), first);
+    await lake.write('events/month=2024-04/data_0.parquet', `SELECT 1::BIGINT AS id, 'e' AS kind`, 2048);
+    // Just written: its mtime could still hide a second write in the same tick.
+    assert.equal((await connector.dataVersion(refs)).has('lake.events'), false);
+    await aged();
+    const later = await connector.dataVersion(refs);
+    assert.notEqual(later.get('lake.events'), first.get('lake.events'));
+    const est = await connector.estimate([tableRead('events', ['id'])]);
+    assert.equal((est.detail[0] as TableScanEstimate).files.total, 4);
   });
 });

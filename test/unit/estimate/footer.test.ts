@@ -110,4 +110,18 @@ describe('footer', () => {
     for (let v = 1000n; v < 1200n; v++) if (check(u32, ubits, { d: 'exact', m: v, s: 0 })) intFalse++;
     assert.ok(intFalse < 10, `${intFalse} false positives of 200`);
   });
+
+  test('FooterCache.get with a known size and mtime: no stat on a hit, a stat before any footer read', async () => {
+    const { statSync } = await import('node:fs');
+    const s = statSync(file);
+    const cache = new FooterCache();
+    // A snapshot a little late (another size): the footer is still read at the file's real size.
+    const stale = { size: s.size - 100, mtimeMs: s.mtimeMs - 1000 };
+    const entry = (await cache.get(file, stale))!;
+    assert.equal(entry.size, s.size);
+    assert.equal(entry.footer.numRows, 6144);
+    assert.equal(await cache.get(file, { size: s.size, mtimeMs: s.mtimeMs }), entry);
+    assert.deepEqual(cache.stats, { hits: 1, misses: 1, invalidations: 0 });
+    assert.equal(await cache.get(`${file}.gone`, stale), undefined);
+  });
 });
