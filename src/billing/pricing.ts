@@ -75,5 +75,16 @@ export function formatBytes(bytes: number): string {
 export function formatMoney(amount: number, currency: string): string {
   const symbol = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : `${currency} `;
   const digits = amount === 0 ? 2 : amount < 0.01 ? Math.min(8, 2 + Math.ceil(-Math.log10(amount))) : amount < 1 ? 4 : 2;
-  return `${symbol}${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
+  return `${symbol}${moneyFormat(digits).format(amount)}`;
+}
+
+/** toLocaleString with options builds an Intl.NumberFormat per call (~0.1 ms); one per digit count is kept. */
+const MONEY_FORMATS = new Map<number, Intl.NumberFormat>();
+function moneyFormat(digits: number): Intl.NumberFormat {
+  let f = MONEY_FORMATS.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: digits });
+    MONEY_FORMATS.set(digits, f);
+  }
+  return f;
 }
