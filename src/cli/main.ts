@@ -4,12 +4,15 @@ import { GatewayError, isGatewayError } from '../errors/index.ts';
 import { VERSION } from '../version.ts';
 import { runServe } from './serve.ts';
 import { runHashPassword } from './hash-password.ts';
+import { runBudget } from './budget.ts';
 
 const HELP = `tollgate ${VERSION}: a PostgreSQL-protocol SQL gateway that prices and budgets every query
 
 Usage:
   tollgate serve [options]          run the gateway (PostgreSQL protocol + HTTP)
   tollgate hash-password [--user N] read a password from stdin, print a SCRAM-SHA-256 verifier for the config
+  tollgate budget show|set|history|override <team> [options]
+                                    manage team budgets through a running gateway (tollgate budget --help)
   tollgate --help | --version
 
 Options for serve (each also read from the environment variable shown):
@@ -32,6 +35,8 @@ function port(value: string | undefined, what: string): number | undefined {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // budget has options of its own; it parses them itself.
+  if (argv[0] === 'budget') return runBudget(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -71,12 +71,28 @@ export const ERROR_CODES = {
   BUDGET_EXCEEDED: { sqlstate: '53400', kind: 'resources' },
   /** An engine cannot estimate a scan and the billing policy refuses such queries. */
   ESTIMATE_UNAVAILABLE: { sqlstate: '53000', kind: 'resources' },
+  /**
+   * A team with a budget cannot be checked (the ledger is unreachable): refused rather than run unguarded.
+   * Class 53 like the other refusals, not 08: drivers treat 08 as a lost connection.
+   */
+  BUDGET_UNAVAILABLE: { sqlstate: '53000', kind: 'external' },
   // Engines
   ENGINE_UNAVAILABLE: { sqlstate: '08006', kind: 'external' },
   ENGINE_ERROR: { sqlstate: '58000', kind: 'external' },
   // Configuration and internals
   CONFIG_INVALID: { sqlstate: 'F0000', kind: 'internal' },
   INTERNAL: { sqlstate: 'XX000', kind: 'internal' },
+  // HTTP API. Listed last, so the connectors' SQLSTATE → code lookups (first listed wins) keep their codes.
+  /** No credentials were sent (401 with a Basic challenge). FATAL, as PostgreSQL's own auth refusals are. */
+  AUTHENTICATION_REQUIRED: { sqlstate: '28000', kind: 'auth', severity: 'FATAL' },
+  /** Credentials offered over plain HTTP from another host, where they could be read on the way (403). */
+  INSECURE_TRANSPORT: { sqlstate: '28000', kind: 'auth', severity: 'FATAL' },
+  /** Authenticated, but the role may not do this (403; PostgreSQL's insufficient_privilege). */
+  INSUFFICIENT_PRIVILEGE: { sqlstate: '42501', kind: 'auth' },
+  /** No such resource, or one the caller may not know of (404; PostgreSQL's undefined_object). */
+  NOT_FOUND: { sqlstate: '42704', kind: 'user' },
+  /** A feature needs the ledger's PostgreSQL and this gateway runs without one (503). */
+  LEDGER_UNAVAILABLE: { sqlstate: '55000', kind: 'external' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

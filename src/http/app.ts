@@ -1,6 +1,14 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { BudgetStore } from '../budgets/index.ts';
+import type { UserRecord } from '../executor/users.ts';
 import type { Logger } from '../log/index.ts';
+import { Authenticator } from './auth.ts';
+import { RouteContext } from './context.ts';
+import { installErrorHandler } from './errors.ts';
+import { httpLogger } from './logger.ts';
+import { adminBudgetRoutes } from './routes/admin-budgets.ts';
+import { healthRoutes } from './routes/health.ts';
+import { teamBudgetRoutes } from './routes/team-budget.ts';
 
 export interface HttpDeps {
   logger: Logger;
@@ -9,22 +17,37 @@ export interface HttpDeps {
   /** Per-engine health, for operators. */
   engineHealth(): Promise<Record<string, { ok: boolean; detail?: string }>>;
   version: string;
+  /** The users of the config (buildUserDirectory), checked by HTTP Basic. None: every API call is 401. */
+  users?: ReadonlyMap<string, UserRecord>;
+  /** The configured team names; a team not listed is 404. */
+  teams?: readonly string[];
+  /**
+   * The budget store, or a getter for it (the ledger starts after the HTTP app is built). Absent or
+   * undefined: the budget routes answer 503.
+   */
+  budgets?: BudgetStore | (() => BudgetStore | undefined);
+  /** billing.currency, shown beside amounts (default USD). */
+  currency?: string;
+  /** The clock for override windows; tests pass a fake one. */
+  now?: () => Date;
 }
-
-const HealthResponse = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('starting'), Type.Literal('degraded')]),
-  version: Type.String(),
-  engines: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) })),
-});
 
 /** Builds the HTTP app without listening, so tests can use `app.inject`. */
 export async function build(deps: HttpDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger }) as unknown as FastifyInstance;
-  app.get('/health', { logLevel: 'warn', schema: { response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
-    if (!deps.isReady()) return reply.code(503).send({ status: 'starting', version: deps.version, engines: {} });
-    const engines = await deps.engineHealth();
-    const ok = Object.values(engines).every((h) => h.ok);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', version: deps.version, engines });
-  });
+  const app = Fastify({
+    loggerInstance: httpLogger(deps.logger),
+    // Unknown fields are refused (not silently dropped) and "200" is not a number: bad input is a 400 naming the field.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance;
+  app.decorateRequest('principal', null);
+  installErrorHandler(app);
+
+  const auth = new Authenticator({ users: deps.users ?? new Map() });
+  const ctx = new RouteContext(auth, deps.users ?? new Map(), deps.teams ?? [], deps.budgets, deps.currency ?? 'USD', deps.now ?? (() => new Date()));
+
+  await app.register(healthRoutes, { deps });
+  await app.register(adminBudgetRoutes, { prefix: '/v1/admin', ctx });
+  await app.register(teamBudgetRoutes, { prefix: '/v1', ctx });
   return app;
 }
