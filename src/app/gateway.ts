@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { DuckDBConnector } from '../connectors/duckdb/index.ts';
@@ -11,7 +12,8 @@ import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { ShadowCatalog, type ServedTables } from '../catalog/index.ts';
 import { measureStorage } from '../billing/index.ts';
-import { embeddedLedgerAccess, externalLedgerAccess, LEDGER_ENGINE, LedgerConnector, StatementLog } from '../ledger/index.ts';
+import { embeddedLedgerAccess, externalLedgerAccess, LEDGER_ENGINE, LedgerConnector, StatementLog, type LedgerAccess, type LedgerConnection } from '../ledger/index.ts';
+import { BudgetGuard, BudgetStore, WebhookSender } from '../budgets/index.ts';
 import type { CostPolicy } from '../executor/costing.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
 import { EngineHealth } from '../planner/index.ts';
@@ -44,6 +46,7 @@ export interface RunningGateway {
 interface Metastore {
   catalog: ShadowCatalog;
   ledger: StatementLog;
+  budgets: Budgets;
   /** The ledger served as tables (schema tollgate), each user seeing their team's rows. */
   ledgerConnector: LedgerConnector;
   stop(): Promise<void>;
@@ -66,9 +69,10 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
   const catalog = new ShadowCatalog({ admin: { ...base, database: server.database }, logger: logger.child({ component: 'catalog' }) });
   let ledger: StatementLog | null = null;
   let ledgerConnector: LedgerConnector | null = null;
+  let access: LedgerAccess;
   try {
     await catalog.prepareUsers([...users.keys()]);
-    const access = config.ledger ? externalLedgerAccess(postgresConnectionFromConfig('ledger', config.ledger.connection)) : embeddedLedgerAccess(server);
+    access = config.ledger ? externalLedgerAccess(postgresConnectionFromConfig('ledger', config.ledger.connection)) : embeddedLedgerAccess(server);
     const ledgerLogger = logger.child({ component: 'ledger' });
     try {
       ledger = await StatementLog.open({ connection: access.owner, instance: `${hostname()}:${process.pid}`, logger: ledgerLogger });
@@ -87,15 +91,53 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
   }
   const openLedger = ledger;
   const served = ledgerConnector;
+  const budgets = startBudgets(config, access.owner, logger.child({ component: 'budgets' }));
   return {
     catalog,
     ledger: openLedger,
     ledgerConnector: served,
+    budgets,
     // The ledger connector is closed with the other engines (it is one of them once started).
     stop: async () => {
+      await budgets.stop();
       await openLedger.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await catalog.close().catch(() => {});
       await server.stop();
+    },
+  };
+}
+
+interface Budgets {
+  store: BudgetStore;
+  guard: BudgetGuard;
+  stop(): Promise<void>;
+}
+
+/** How often each instance looks for reservations whose instance died before settling them. */
+const BUDGET_SWEEP_MS = 60_000;
+
+/** Team budgets live in the ledger's PostgreSQL (budgets/): a store, the executor's guard, its sweep and webhooks. */
+function startBudgets(config: Config, owner: LedgerConnection, logger: Logger): Budgets {
+  const pool = new pg.Pool({ ...owner, max: 10, idleTimeoutMillis: 30_000 });
+  pool.on('error', (err) => logger.warn({ err }, 'budget connection error'));
+  const store = new BudgetStore({ pool, timeZone: config.budgets.timeZone, reservationTtlMs: config.budgets.reservationTtlMinutes * 60_000 });
+  const webhooks = new WebhookSender({ logger });
+  const guard = new BudgetGuard({
+    store,
+    pool,
+    currency: config.billing.currency,
+    ...(config.budgets.contact !== undefined && { contact: config.budgets.contact }),
+    webhooks,
+    logger,
+  });
+  const sweep = guard.sweepEvery(BUDGET_SWEEP_MS);
+  return {
+    store,
+    guard,
+    stop: async () => {
+      sweep.stop();
+      await webhooks.close(2000).catch(() => {});
+      await pool.end().catch(() => {});
     },
   };
 }
@@ -203,9 +245,15 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   let metastoreStop: (() => Promise<void>) | null = null;
   let background: () => void = () => {};
   const users = buildUserDirectory(config);
+  // The budget store exists once the metastore is up; the HTTP API (up first, for /health) asks for it.
+  let budgetStore: BudgetStore | undefined;
   const http: FastifyInstance = await buildHttp({
     logger,
     version: VERSION,
+    users,
+    teams: config.teams.map((t) => t.name),
+    currency: config.billing.currency,
+    budgets: () => budgetStore,
     isReady: () => ready,
     engineHealth: async () => {
       const entries = await Promise.all(
@@ -236,6 +284,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     if (connectors.length === 0) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
     const metastore = await startMetastore(config, users, logger);
     metastoreStop = metastore?.stop ?? null;
+    budgetStore = metastore?.budgets.store;
     // The ledger's views are served like any engine's tables (and appear in the catalog).
     if (metastore) connectors.push(metastore.ledgerConnector);
     const refresher = new CatalogRefresher(connectors, logger.child({ component: 'catalog' }));
@@ -268,7 +317,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       router,
       logger,
       billing: costPolicy(config),
-      ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger }),
+      ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger, budgets: metastore.budgets.guard }),
     });
     const pg = new PgServer({
       backend: executor,

@@ -24,6 +24,7 @@ export { periodsAt, nextPeriodStart, localDate, isValidTimeZone, type Periods, t
 export { normalizeBudget, DEFAULT_SOFT_THRESHOLDS, DEFAULT_HARD_LIMIT, MAX_AMOUNT } from './settings.ts';
 export { budgetExceededError, thresholdMessage, type MessageOptions } from './refusal.ts';
 export { WebhookSender, thresholdPayload, type WebhookSenderOptions } from './webhook.ts';
+export { BudgetGuard, type Admission, type BudgetGuardOptions } from './guard.ts';
 export type {
   Budget,
   BudgetChange,

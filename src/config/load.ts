@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
 import { GatewayError } from '../errors/index.ts';
+import { isValidTimeZone } from '../budgets/periods.ts';
 import { Type } from '@sinclair/typebox';
 import { ConfigSchema, DuckDBEngineSchema, PostgresEngineSchema, type ConfigInput, type ServerConfig } from './schema.ts';
 import { VerticaEngineSchema } from './vertica-engine.ts';
@@ -174,6 +175,8 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
       seen.set(key, j);
     });
   });
+  if (!isValidTimeZone(cfg.budgets.timeZone))
+    throw fail(['budgets', 'timeZone'], `budgets.timeZone: "${cfg.budgets.timeZone}" is not an IANA time zone (for example Europe/Berlin or UTC)`);
   let ledger = cfg.ledger;
   if (ledger) {
     const variable = ledger.connection.password.env;

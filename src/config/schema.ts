@@ -213,6 +213,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    budgets: Type.Object(
+      {
+        timeZone: Type.String({ minLength: 1, default: 'UTC', description: 'IANA time zone whose midnights start budget days and months.' }),
+        contact: Type.Optional(Type.String({ minLength: 1, description: 'Who grants overrides and budgets, named in refusals (default: "a tollgate admin").' })),
+        reservationTtlMinutes: Type.Integer({
+          minimum: 1,
+          default: 360,
+          description: 'How long a running query holds its cost; a reservation an instance never settled is given back after this.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     ledger: Type.Optional(
       Type.Object(
         {

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { ShadowCatalog } from '../catalog/index.ts';
 import type { StatementLog } from '../ledger/index.ts';
+import type { BudgetGuard } from '../budgets/index.ts';
 import type { QueryRouter } from './query-router.ts';
 import type { CostPolicy } from './costing.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -21,6 +22,8 @@ export interface ExecutorDeps {
   ledger?: StatementLog;
   /** How queries are priced (config.billing and each engine's pricing). */
   billing?: CostPolicy;
+  /** Team budgets: a query's cost is held before it runs, settled after. */
+  budgets?: BudgetGuard;
 }
 
 /** The gateway as the wire sees it: who may log in, and a session per connection. */
@@ -58,6 +61,7 @@ export class Executor implements GatewayBackend {
       ...(this.deps.catalog && { catalog: this.deps.catalog }),
       ...(this.deps.ledger && { ledger: this.deps.ledger }),
       ...(this.deps.billing && { billing: this.deps.billing }),
+      ...(this.deps.budgets && { budgets: this.deps.budgets }),
       plans: this.plans,
     });
   }

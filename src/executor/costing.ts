@@ -47,11 +47,15 @@ export function checkMaxBytesBilled(costing: Costing, maxBytes: number): void {
   );
 }
 
-/** The notice a client sees before the rows: `tollgate: ~1.24 GiB on lake, ~$0.0076 to team growth`. */
-export function costNotice(costing: Costing, team: string, currency: string): string {
+/**
+ * The notice a client sees before the rows: `tollgate: ~1.24 GiB on lake, ~$0.0076 to team growth
+ * (month: $12.40 of $200.00)`, the budget part when the team has one.
+ */
+export function costNotice(costing: Costing, team: string, currency: string, budgetLine?: string): string {
   const engines = [...new Set(costing.detail.map((d) => d.engine))].join(' + ');
   const approx = costing.unknown.length > 0 ? ' (partly unknown: default charged)' : '';
-  return `tollgate: ~${formatBytes(costing.charge.estimatedBytes)} on ${engines}, ~${formatMoney(costing.charge.cost, currency)} to team ${team}${approx}`;
+  const budget = budgetLine ? ` (${budgetLine})` : '';
+  return `tollgate: ~${formatBytes(costing.charge.estimatedBytes)} on ${engines}, ~${formatMoney(costing.charge.cost, currency)} to team ${team}${approx}${budget}`;
 }
 
 /** A dry run's answer: one row per table reference, then the total; nothing ran and nothing is billed. */

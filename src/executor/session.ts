@@ -32,6 +32,7 @@ import { SessionSettings } from './session-settings.ts';
 import type { ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
 import { statementTags, type StatementKind, type StatementLog } from '../ledger/index.ts';
+import type { Admission, BudgetGuard } from '../budgets/index.ts';
 
 export interface GatewaySessionOptions {
   id: number;
@@ -53,6 +54,8 @@ export interface GatewaySessionOptions {
   billing?: CostPolicy;
   /** Where each query, catalog statement and COPY is recorded; without it, nothing is. */
   ledger?: StatementLog;
+  /** Team budgets; without it, nothing is held or refused for money. */
+  budgets?: BudgetGuard;
 }
 
 /** How a statement is answered, decided once per statement text. */
@@ -164,6 +167,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   private queryId = '';
   /** Estimates of statements not recorded yet, by ledger id. */
   private readonly costings = new Map<string, Costing>();
+  /** Budget reservations of statements not recorded yet, by ledger id. */
+  private readonly reservations = new Map<string, string>();
   private status: TransactionStatus = 'I';
   private eventSink: SessionEvents | null = null;
   readonly log: Logger;
@@ -351,13 +356,23 @@ export class GatewaySession implements BackendSession, SessionContext {
   /** One ledger record for a statement that ran, failed or was refused; resolves once it is committed. */
   private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }, id?: string, urgent = true): Promise<void> {
     const costing = id === undefined ? undefined : this.costings.get(id);
-    if (id !== undefined) this.costings.delete(id);
+    const reservation = id === undefined ? undefined : this.reservations.get(id);
+    if (id !== undefined) {
+      this.costings.delete(id);
+      this.reservations.delete(id);
+    }
     const ledger = this.opts.ledger;
-    if (!ledger) return;
     const error = outcome.error === undefined ? undefined : toGatewayError(outcome.error);
     const application = this.settings.get('application_name') ?? '';
     // Failed, refused and cancelled statements cost nothing; their estimate is kept.
     const billed = costing && !error ? { billedBytes: costing.charge.billedBytes, cost: costing.charge.cost } : {};
+    // The budget is settled to what is billed (released if nothing is), alongside the ledger write: both
+    // are done before the client hears the statement completed.
+    const settled = reservation === undefined ? undefined : this.opts.budgets?.finish(reservation, billed.cost ?? null);
+    if (!ledger) {
+      await settled;
+      return;
+    }
     await ledger.record({
       ...(id !== undefined && { id }),
       ...(costing && { estimatedBytes: costing.charge.estimatedBytes }),
@@ -376,6 +391,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       ...(outcome.rowsSent !== undefined && { rows: outcome.rowsSent }),
       ...(kind !== 'catalog' && this.lastEngines !== '' && { engine: this.lastEngines }),
       }, { urgent });
+    await settled;
     if (id !== undefined && costing && (kind === 'query' || kind === 'copy')) this.collectActualBytes(id, this.lastEngines);
   }
 
@@ -441,7 +457,9 @@ export class GatewaySession implements BackendSession, SessionContext {
       // Kept for the ledger record, which bills it only if the statement succeeds.
       this.costings.set(this.queryId, costing);
       checkMaxBytesBilled(costing, Number(this.settings.get('tollgate.max_bytes_billed') ?? '0'));
-      if (costing.detail.length > 0) this.eventSink?.notice(costNotice(costing, this.opts.user.team, this.opts.billing!.currency));
+      const admission = await this.admit(costing);
+      if (costing.detail.length > 0) this.eventSink?.notice(costNotice(costing, this.opts.user.team, this.opts.billing!.currency, admission?.budgetLine));
+      for (const notice of admission?.notices ?? []) this.eventSink?.notice(notice);
     }
     const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, signal, this.queryContext(this.queryId));
     const columns = p?.columns ?? renameColumns(sql, stream.columns);
@@ -470,6 +488,22 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   /** The estimate of a routed statement, priced by the billing policy (undefined without one). */
+  /** Holds the query's cost against the team's budget (throws if it does not fit). */
+  private async admit(costing: Costing): Promise<Admission | undefined> {
+    const guard = this.opts.budgets;
+    if (!guard) return undefined;
+    const override = this.settings.get('tollgate.budget_override') ?? '';
+    const admission = await guard.admit({
+      team: this.opts.user.team,
+      user: this.opts.user.name,
+      cost: costing.charge.cost,
+      statementId: this.queryId,
+      ...(override !== '' && { overrideToken: override }),
+    });
+    if (admission.reservationId !== null) this.reservations.set(this.queryId, admission.reservationId);
+    return admission;
+  }
+
   private async price(routed: RoutedQuery): Promise<Costing | undefined> {
     if (!this.opts.billing) return undefined;
     return priceEstimate(await this.opts.router.estimate(routed), this.opts.billing);

@@ -403,5 +403,6 @@ export function parameterSpecs(serverVersion: string): ParameterSpec[] {
     { name: 'tollgate.tag', defaultValue: '', description: 'A label recorded with every statement of the session in the ledger.' },
     { name: 'tollgate.dry_run', defaultValue: 'off', description: 'Return the estimate of each query instead of running it (costs nothing).', normalize: normalizeBool },
     { name: 'tollgate.max_bytes_billed', defaultValue: '0', description: 'Refuse queries that would bill more bytes than this (0: no limit).', normalize: normalizeByteCount },
+    { name: 'tollgate.budget_override', defaultValue: '', description: 'An override token an admin issued: lets queries past the team budget while it is valid.' },
   ];
 }

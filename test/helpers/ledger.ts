@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Gateway, StartGatewayOptions } from './gateway.ts';
-import { metastoreClient } from './metastore.ts';
+import { metastoreClient, metastoreConfig } from './metastore.ts';
 import { startPostgres } from './postgres.ts';
 
 /**
@@ -17,6 +17,8 @@ export interface LedgerVariant {
   gatewayOptions(): Promise<Pick<StartGatewayOptions, 'configPatch' | 'env'>>;
   /** A connection to the ledger database as its owner. */
   client(gateway: Gateway): Promise<pg.Client>;
+  /** How to connect to the ledger database as its owner (for a pool). */
+  connection(gateway: Gateway): Promise<pg.ClientConfig>;
   /** Drops the external database (the server itself stops with the test process). */
   stop(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export function embeddedLedger(): LedgerVariant {
     name: 'embedded',
     gatewayOptions: async () => ({}),
     client: (gateway) => metastoreClient(gateway, 'tollgate_ledger'),
+    connection: async (gateway) => metastoreConfig(gateway, 'tollgate_ledger'),
     stop: async () => {},
   };
 }
@@ -97,6 +100,10 @@ export function externalLedger(): LedgerVariant {
       const c = new pg.Client(ownerConfig(url, database));
       await c.connect();
       return c;
+    },
+    connection: async () => {
+      const { url, database } = await make();
+      return ownerConfig(url, database);
     },
     stop: async () => {
       if (!made) return;

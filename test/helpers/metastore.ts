@@ -6,6 +6,13 @@ import type { Gateway } from './gateway.ts';
  * gateway's log), to check what tollgate wrote there: the ledger, the shadow catalog.
  */
 export async function metastoreClient(gateway: Gateway, database: 'tollgate' | 'tollgate_ledger'): Promise<pg.Client> {
+  const client = new pg.Client(metastoreConfig(gateway, database));
+  await client.connect();
+  return client;
+}
+
+/** How to reach a running gateway's embedded PostgreSQL as its superuser. */
+export function metastoreConfig(gateway: Gateway, database: 'tollgate' | 'tollgate_ledger'): pg.ClientConfig {
   let socketDir: string | undefined;
   for (const line of gateway.output().split('\n')) {
     if (!line.includes('embedded PostgreSQL ready')) continue;
@@ -16,7 +23,5 @@ export async function metastoreClient(gateway: Gateway, database: 'tollgate' | '
     }
   }
   if (!socketDir) throw new Error(`the gateway did not log where its embedded PostgreSQL listens\n${gateway.diagnostics(4000)}`);
-  const client = new pg.Client({ host: socketDir, port: 5432, user: 'tollgate_metastore', database });
-  await client.connect();
-  return client;
+  return { host: socketDir, port: 5432, user: 'tollgate_metastore', database };
 }
