@@ -26,6 +26,9 @@ import type { Logger } from '../log/index.ts';
 import { VERSION } from '../version.ts';
 import { PgServer } from '../wire/index.ts';
 
+/** The private DuckDB that joins statements spanning engines when no DuckDB engine is configured. */
+const JOIN_ENGINE = 'tollgate_join';
+
 /** How often engines are health-checked (a statement that finds one unreachable marks it down at once). */
 const ENGINE_HEALTH_INTERVAL_MS = 10_000;
 
@@ -244,6 +247,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   let connectors: Connector[] = [];
   let metastoreStop: (() => Promise<void>) | null = null;
   let background: () => void = () => {};
+  let joinHost: DuckDBConnector | undefined;
   const users = buildUserDirectory(config);
   // The budget store exists once the metastore is up; the HTTP API (up first, for /health) asks for it.
   let budgetStore: BudgetStore | undefined;
@@ -299,6 +303,10 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       health.stop();
       storage?.stop();
     };
+    // Statements spanning engines are joined in DuckDB: without a DuckDB engine configured, a private one.
+    if (!config.engines.some((e) => e.kind === 'duckdb')) {
+      joinHost = await DuckDBConnector.create({ name: JOIN_ENGINE, dataDir: config.dataDir, tables: [], logger });
+    }
     const router = new QueryRouter({
       connectors,
       served: () => refresher.served(),
@@ -309,6 +317,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
         ...(user !== undefined && { user: typeof user === 'string' ? [user] : user }),
       })),
       maxRowsPerPart: config.routing.maxRowsPerPart,
+      ...(joinHost && { joinHost }),
       logger: logger.child({ component: 'router' }),
     });
     const executor = new Executor({
@@ -336,6 +345,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
         await pg.close(config.server.shutdownGraceMs);
         await http.close();
         for (const c of connectors) await c.close().catch((err: unknown) => logger.warn({ err, engine: c.name }, 'closing engine failed'));
+        await joinHost?.close().catch(() => {});
         background();
         await metastoreStop?.();
       },
@@ -343,6 +353,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   } catch (e) {
     await http.close();
     for (const c of connectors) await c.close().catch(() => {});
+    await joinHost?.close().catch(() => {});
     background();
     await metastoreStop?.();
     throw e;

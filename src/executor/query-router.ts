@@ -19,6 +19,11 @@ export interface QueryRouterOptions {
   rules: readonly RoutingRule[];
   /** Most rows a federated query may pull from one part. */
   maxRowsPerPart: number;
+  /**
+   * Where statements spanning engines are joined when none of the engines they read is a DuckDB one: a
+   * configured DuckDB engine if there is any, else this private in-memory one (the gateway makes it).
+   */
+  joinHost?: DuckDBConnector;
   logger: Logger;
 }
 
@@ -118,11 +123,17 @@ export class QueryRouter {
       isUp: (e) => this.opts.health.isUp(e),
     });
     if (route.kind === 'single') return { sql, analysis, route };
-    const hostName = route.assignments.map((a) => a.engine).find((e) => this.byName.get(e) instanceof DuckDBConnector);
-    if (hostName === undefined)
-      throw new GatewayError('FEATURE_NOT_SUPPORTED', `this statement reads tables of several engines (${[...new Set(route.assignments.map((a) => a.engine))].join(', ')}) and none of them is a DuckDB engine to join them in`, {
+    // Joined on a DuckDB engine the statement reads (its tables stay in place), else on any DuckDB (every
+    // table is then a part).
+    const host =
+      (route.assignments.map((a) => this.byName.get(a.engine)).find((c) => c instanceof DuckDBConnector) as DuckDBConnector | undefined) ??
+      (this.opts.connectors.find((c) => c instanceof DuckDBConnector) as DuckDBConnector | undefined) ??
+      this.opts.joinHost;
+    if (host === undefined)
+      throw new GatewayError('FEATURE_NOT_SUPPORTED', `this statement reads tables of several engines (${[...new Set(route.assignments.map((a) => a.engine))].join(', ')}) and no DuckDB engine is there to join them in`, {
         hint: 'Add the tables to one engine, or query them separately.',
       });
+    const hostName = host.name;
     // Plans are pure functions of the (cached) analysis and the assignments: kept beside the analysis.
     const plan = (whole: boolean): FederationPlan => {
       const signature = `${hostName}\u0000${route.assignments.map((a) => a.engine).join(',')}\u0000${whole}`;
@@ -132,7 +143,7 @@ export class QueryRouter {
       if (!p) plans.set(signature, (p = planFederation({ sql, tables: analysis.tables, exact: analysis.exact, assignments: route.assignments, host: hostName, served, searchPath, wholeSubqueries: whole })));
       return p;
     };
-    return { sql, analysis, route, federation: { ...plan(true), host: this.byName.get(hostName) as DuckDBConnector, tablePartsOnly: () => plan(false) } };
+    return { sql, analysis, route, federation: { ...plan(true), host, tablePartsOnly: () => plan(false) } };
   }
 
   /** Result columns and parameter types without running the statement. */

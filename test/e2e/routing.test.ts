@@ -32,7 +32,11 @@ describe('routing across DuckDB and PostgreSQL', () => {
     await pgAdmin.query('CREATE SCHEMA lake');
     await pgAdmin.query('CREATE TABLE lake.hotels (hotel_id integer, name text, city text)');
     await pgAdmin.query("INSERT INTO lake.hotels VALUES (1, 'a', 'x'), (2, 'b', 'y'), (3, 'c', 'z')");
-    for (const schema of ['crm', 'lake']) {
+    // A second PostgreSQL engine (same server, another schema): a join of crm and erp reads no DuckDB table.
+    await pgAdmin.query('CREATE SCHEMA erp');
+    await pgAdmin.query('CREATE TABLE erp.contracts (hotel_id integer, amount numeric(10,2))');
+    await pgAdmin.query('INSERT INTO erp.contracts SELECT i % 50 + 1, i * 1.25 FROM generate_series(1, 200) i');
+    for (const schema of ['crm', 'lake', 'erp']) {
       await pgAdmin.query(`GRANT USAGE ON SCHEMA ${schema} TO alice`);
       await pgAdmin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO alice`);
     }
@@ -45,6 +49,12 @@ describe('routing across DuckDB and PostgreSQL', () => {
           connection: { host: postgres.host, port: postgres.port, database: postgres.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
           schemas: ['crm'],
           tables: [{ schema: 'lake', name: 'hotels' }],
+        });
+        (doc.engines as unknown[]).push({
+          name: 'erp',
+          kind: 'postgres',
+          connection: { host: postgres.host, port: postgres.port, database: postgres.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
+          schemas: ['erp'],
         });
         doc.routing = { rules: [{ name: 'replica readers', priority: 5, application: 'replica-reader*', engine: 'crm' }] };
       },
@@ -88,6 +98,19 @@ describe('routing across DuckDB and PostgreSQL', () => {
     const plan = (await q(`EXPLAIN ${sql}`)).map((r) => r['QUERY PLAN'] as string).join('\n');
     assert.match(plan, /^Route: federated .*joined on engine lake$/m);
     assert.match(plan, /Part tollgate_part_1 from crm\.hotel_owners on engine crm:\n {4}SELECT hotel_id, owner, stake FROM crm\.hotel_owners WHERE stake >= \$1/);
+  });
+
+  it('a join of two engines that are not DuckDB is joined on the DuckDB engine, every table a part', async () => {
+    const sql = `SELECT o.owner, count(*)::int AS contracts, sum(c.amount) AS amount
+      FROM crm.hotel_owners o JOIN erp.contracts c ON c.hotel_id = o.hotel_id WHERE c.amount > 10 GROUP BY o.owner ORDER BY o.owner`;
+    const federated = await q(sql);
+    const direct = (await pgAdmin.query(sql)).rows;
+    assert.equal(federated.length, 7);
+    assert.deepEqual(federated, direct);
+    const plan = (await q(`EXPLAIN ${sql}`)).map((r) => r['QUERY PLAN'] as string).join('\n');
+    assert.match(plan, /^Route: federated .*joined on engine lake$/m);
+    assert.match(plan, /Part tollgate_part_1 from crm\.hotel_owners on engine crm:/);
+    assert.match(plan, /Part tollgate_part_2 from erp\.contracts on engine erp:\n {4}SELECT amount, hotel_id FROM erp\.contracts WHERE amount > \$1/);
   });
 
   it('a federated statement with a bound parameter pushes it to the part', async () => {
