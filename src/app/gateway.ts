@@ -112,6 +112,8 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
 
 interface Budgets {
   store: BudgetStore;
+  /** The ledger owner's pool, shared with the HTTP API's reports and API tokens. */
+  pool: pg.Pool;
   guard: BudgetGuard;
   stop(): Promise<void>;
 }
@@ -136,6 +138,7 @@ function startBudgets(config: Config, owner: LedgerConnection, logger: Logger): 
   const sweep = guard.sweepEvery(BUDGET_SWEEP_MS);
   return {
     store,
+    pool,
     guard,
     stop: async () => {
       sweep.stop();
@@ -251,6 +254,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   const users = buildUserDirectory(config);
   // The budget store exists once the metastore is up; the HTTP API (up first, for /health) asks for it.
   let budgetStore: BudgetStore | undefined;
+  let ledgerPool: pg.Pool | undefined;
   const http: FastifyInstance = await buildHttp({
     logger,
     version: VERSION,
@@ -258,6 +262,8 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     teams: config.teams.map((t) => t.name),
     currency: config.billing.currency,
     budgets: () => budgetStore,
+    ledgerPool: () => ledgerPool,
+    timeZone: config.budgets.timeZone,
     isReady: () => ready,
     engineHealth: async () => {
       const entries = await Promise.all(
@@ -289,6 +295,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     const metastore = await startMetastore(config, users, logger);
     metastoreStop = metastore?.stop ?? null;
     budgetStore = metastore?.budgets.store;
+    ledgerPool = metastore?.budgets.pool;
     // The ledger's views are served like any engine's tables (and appear in the catalog).
     if (metastore) connectors.push(metastore.ledgerConnector);
     const refresher = new CatalogRefresher(connectors, logger.child({ component: 'catalog' }));

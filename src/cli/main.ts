@@ -5,6 +5,7 @@ import { VERSION } from '../version.ts';
 import { runServe } from './serve.ts';
 import { runHashPassword } from './hash-password.ts';
 import { runBudget } from './budget.ts';
+import { runDashboards } from './dashboards.ts';
 
 const HELP = `tollgate ${VERSION}: a PostgreSQL-protocol SQL gateway that prices and budgets every query
 
@@ -13,6 +14,8 @@ Usage:
   tollgate hash-password [--user N] read a password from stdin, print a SCRAM-SHA-256 verifier for the config
   tollgate budget show|set|history|override <team> [options]
                                     manage team budgets through a running gateway (tollgate budget --help)
+  tollgate dashboards push --metabase URL --api-key KEY [options]
+                                    create or update the Metabase dashboards of dashboards/ (tollgate dashboards --help)
   tollgate --help | --version
 
 Options for serve (each also read from the environment variable shown):
@@ -35,8 +38,9 @@ function port(value: string | undefined, what: string): number | undefined {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // budget has options of its own; it parses them itself.
+  // budget and dashboards have options of their own; they parse them themselves.
   if (argv[0] === 'budget') return runBudget(argv.slice(1));
+  if (argv[0] === 'dashboards') return runDashboards(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

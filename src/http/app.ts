@@ -1,14 +1,24 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import type { BudgetStore } from '../budgets/index.ts';
 import type { UserRecord } from '../executor/users.ts';
 import type { Logger } from '../log/index.ts';
+import { Metrics } from '../metrics/index.ts';
 import { Authenticator } from './auth.ts';
 import { RouteContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { httpLogger } from './logger.ts';
+import { SignInLimiter } from './rate-limit.ts';
 import { adminBudgetRoutes } from './routes/admin-budgets.ts';
+import { adminTokenRoutes } from './routes/admin-tokens.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { docsRoutes, registerOpenApi } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { teamBudgetRoutes } from './routes/team-budget.ts';
+import { teamReportRoutes } from './routes/team-reports.ts';
+import { tokenStoreOn } from './tokens.ts';
 
 export interface HttpDeps {
   logger: Logger;
@@ -26,9 +36,20 @@ export interface HttpDeps {
    * undefined: the budget routes answer 503.
    */
   budgets?: BudgetStore | (() => BudgetStore | undefined);
+  /**
+   * The ledger owner's pool (reports, API tokens), as a getter for the same reason as `budgets`.
+   * Absent or undefined: those routes, and Bearer tokens, answer 503.
+   */
+  ledgerPool?: () => pg.Pool | undefined;
+  /** config.budgets.timeZone: the zone of the API's dates (default UTC). */
+  timeZone?: string;
   /** billing.currency, shown beside amounts (default USD). */
   currency?: string;
-  /** The clock for override windows; tests pass a fake one. */
+  /** The gateway's metrics, served at /metrics; default a fresh set (all zero). */
+  metrics?: Metrics;
+  /** Failed sign-in limits; tests pass one with a fake clock. */
+  signInLimiter?: SignInLimiter;
+  /** The clock for override windows, dates and tokens; tests pass a fake one. */
   now?: () => Date;
 }
 
@@ -42,12 +63,32 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   app.decorateRequest('principal', null);
   installErrorHandler(app);
+  await registerOpenApi(app);
 
-  const auth = new Authenticator({ users: deps.users ?? new Map() });
-  const ctx = new RouteContext(auth, deps.users ?? new Map(), deps.teams ?? [], deps.budgets, deps.currency ?? 'USD', deps.now ?? (() => new Date()));
+  const now = deps.now ?? (() => new Date());
+  const users = deps.users ?? new Map<string, UserRecord>();
+  const tokens = tokenStoreOn(deps.ledgerPool ?? (() => undefined));
+  const auth = new Authenticator({ users, tokens, now, ...(deps.signInLimiter && { limiter: deps.signInLimiter }) });
+  const ctx = new RouteContext({
+    auth,
+    users,
+    teams: deps.teams ?? [],
+    budgets: deps.budgets,
+    ledgerPool: deps.ledgerPool,
+    tokens,
+    currency: deps.currency ?? 'USD',
+    timeZone: deps.timeZone ?? 'UTC',
+    now,
+  });
 
   await app.register(healthRoutes, { deps });
+  await app.register(metricsRoutes, { ctx, metrics: deps.metrics ?? new Metrics() });
+  await app.register(docsRoutes);
+  await app.register(dashboardRoutes);
+  await app.register(meRoutes, { prefix: '/v1', ctx });
   await app.register(adminBudgetRoutes, { prefix: '/v1/admin', ctx });
+  await app.register(adminTokenRoutes, { prefix: '/v1/admin', ctx });
   await app.register(teamBudgetRoutes, { prefix: '/v1', ctx });
+  await app.register(teamReportRoutes, { prefix: '/v1', ctx });
   return app;
 }

@@ -1,21 +1,45 @@
+import type pg from 'pg';
 import type { BudgetStore } from '../budgets/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { UserRecord } from '../executor/users.ts';
 import type { Authenticator, Principal } from './auth.ts';
+import type { ApiTokenStore } from './tokens.ts';
 
-/** What the API routes share: the users and teams of the config, the budget store, the clock. */
+export interface RouteContextOptions {
+  auth: Authenticator;
+  users: ReadonlyMap<string, UserRecord>;
+  teams: readonly string[];
+  budgets?: BudgetStore | (() => BudgetStore | undefined) | undefined;
+  ledgerPool?: (() => pg.Pool | undefined) | undefined;
+  tokens: () => ApiTokenStore | undefined;
+  currency: string;
+  /** config.budgets.timeZone: the zone of the API's dates (from, to, by=day keys). */
+  timeZone: string;
+  now: () => Date;
+}
+
+/** What the API routes share: the users and teams of the config, the budget store, the ledger, the clock. */
 export class RouteContext {
+  readonly auth: Authenticator;
+  readonly users: ReadonlyMap<string, UserRecord>;
   readonly teams: ReadonlySet<string>;
+  readonly currency: string;
+  readonly timeZone: string;
+  readonly now: () => Date;
+  private readonly budgetStore: RouteContextOptions['budgets'];
+  private readonly pool: () => pg.Pool | undefined;
+  private readonly tokenStore: () => ApiTokenStore | undefined;
 
-  constructor(
-    readonly auth: Authenticator,
-    readonly users: ReadonlyMap<string, UserRecord>,
-    teams: readonly string[],
-    private readonly budgetStore: BudgetStore | (() => BudgetStore | undefined) | undefined,
-    readonly currency: string,
-    readonly now: () => Date,
-  ) {
-    this.teams = new Set(teams);
+  constructor(opts: RouteContextOptions) {
+    this.auth = opts.auth;
+    this.users = opts.users;
+    this.teams = new Set(opts.teams);
+    this.budgetStore = opts.budgets;
+    this.pool = opts.ledgerPool ?? (() => undefined);
+    this.tokenStore = opts.tokens;
+    this.currency = opts.currency;
+    this.timeZone = opts.timeZone;
+    this.now = opts.now;
   }
 
   /** The budget store, or 503 when this gateway runs without a ledger (or has not started it yet). */
@@ -26,6 +50,20 @@ export class RouteContext {
         hint: 'Budgets live in the ledger\'s PostgreSQL; start tollgate with its metastore (the default) or an external ledger.',
       });
     }
+    return store;
+  }
+
+  /** The ledger owner's pool (statements, tokens), or 503 like budgets(). */
+  ledger(): pg.Pool {
+    const pool = this.pool();
+    if (pool === undefined) throw ledgerUnavailable();
+    return pool;
+  }
+
+  /** The API token store (in the ledger), or 503 like ledger(). */
+  tokens(): ApiTokenStore {
+    const store = this.tokenStore();
+    if (store === undefined) throw ledgerUnavailable();
     return store;
   }
 
@@ -43,6 +81,12 @@ export class RouteContext {
     if (!this.teams.has(team) || (principal.role !== 'admin' && principal.team !== team)) throw notFound(team);
     return team;
   }
+}
+
+function ledgerUnavailable(): GatewayError {
+  return new GatewayError('LEDGER_UNAVAILABLE', 'the ledger is not available: this gateway runs without a ledger database (or has not started it yet)', {
+    hint: 'The ledger lives in PostgreSQL; start tollgate with its metastore (the default) or an external ledger.',
+  });
 }
 
 function notFound(team: string): GatewayError {

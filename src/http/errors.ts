@@ -19,6 +19,16 @@ export const ErrorResponse = Type.Object(
 );
 export type ErrorResponse = Static<typeof ErrorResponse>;
 
+/**
+ * A refusal the client may retry after some seconds (too many failed sign-ins): 429 with Retry-After.
+ * TOO_MANY_CONNECTIONS is the closest coded error (class 53, a quota) and maps to 429 by its kind.
+ */
+export class RetryLaterError extends GatewayError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super('TOO_MANY_CONNECTIONS', message, { hint: 'Check the user name and password, then wait before trying again.' });
+  }
+}
+
 /** For route schemas: every 4xx and 5xx answer has the error shape. */
 export const errorResponses = { '4xx': ErrorResponse, '5xx': ErrorResponse } as const;
 
@@ -102,6 +112,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status >= 500) request.log.error({ err, code: error.code }, 'request failed');
     else request.log.info({ code: error.code, status, reason: error.message }, 'request refused');
     if (status === 401) void reply.header('www-authenticate', BASIC_CHALLENGE);
+    if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(status).send(errorBody(error));
   });
   app.setNotFoundHandler((request, reply) => {

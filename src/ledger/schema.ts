@@ -185,6 +185,70 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       )`,
     ],
   },
+  {
+    // The result cache (issue 8): a hit bills nothing and records what running the statement would have cost.
+    version: 6,
+    statements: ['ALTER TABLE ledger.statements ADD COLUMN saved_cost numeric NOT NULL DEFAULT 0'],
+  },
+  {
+    // Budget status for analysts (issue 9): each budgeted team's current month and day, read like the other
+    // tollgate views. The budget time zone is configuration the database does not know, so the "current"
+    // period is the latest one any team has usage rows for (reserve() writes rows for the periods of now in
+    // the configured zone, so that is the zone's current period as soon as any budgeted query ran in it);
+    // teams without usage in it show 0 spent. Before any usage at all, it falls back to the UTC month and day.
+    // Right after midnight in the zone, until the first budgeted query, the previous period is still shown:
+    // period_start says which one it is.
+    version: 7,
+    statements: [
+      `CREATE VIEW tollgate.budget_status WITH (security_barrier) AS
+        WITH current_period AS (
+          SELECT k.period_kind,
+                 coalesce(max(u.period_start), CASE k.period_kind WHEN 'month' THEN date_trunc('month', now() AT TIME ZONE 'UTC')::date ELSE (now() AT TIME ZONE 'UTC')::date END) AS period_start
+          FROM (VALUES ('month'), ('day')) AS k (period_kind)
+          LEFT JOIN ledger.budget_usage u ON u.period_kind = k.period_kind
+          GROUP BY k.period_kind
+        ), amounts AS (
+          SELECT b.team, p.period_kind, p.period_start,
+                 (p.period_start + CASE p.period_kind WHEN 'month' THEN interval '1 month' ELSE interval '1 day' END)::date AS period_end,
+                 CASE p.period_kind WHEN 'month' THEN b.monthly ELSE b.daily END AS budget,
+                 b.hard_limit, b.soft_thresholds,
+                 coalesce(u.spent, 0) AS spent, coalesce(u.reserved, 0) AS reserved
+          FROM ledger.budgets b
+          CROSS JOIN current_period p
+          LEFT JOIN ledger.budget_usage u
+            ON u.team = b.team AND u.user_name = '' AND u.period_kind = p.period_kind AND u.period_start = p.period_start
+        )
+        SELECT a.team, a.period_kind, a.period_start, a.period_end, a.budget,
+               a.hard_limit, a.budget * a.hard_limit AS hard_limit_amount,
+               a.spent, a.reserved,
+               -- greatest() skips NULLs: without a budget there is no limit, so nothing "remains".
+               CASE WHEN a.budget IS NOT NULL THEN greatest(0, a.budget * a.hard_limit - a.spent - a.reserved) END AS remaining,
+               a.spent / nullif(a.budget, 0) AS spent_fraction,
+               a.soft_thresholds
+        FROM amounts a
+        WHERE EXISTS (SELECT 1 FROM ledger.users u WHERE u.name = current_user AND (u.admin OR u.team = a.team))`,
+      "COMMENT ON VIEW tollgate.budget_status IS 'Each budgeted team''s current month and day (the latest period with budget usage): budget, hard limit, spent, reserved, remaining, soft thresholds (fractions). No daily budget: budget, limit and remaining are NULL. Your team''s rows (admins: all).'",
+    ],
+  },
+  {
+    // API tokens (issue 9): issued and revoked by admins, each acting as one configured user. Only the
+    // SHA-256 of a token is kept; the token itself is shown once, when it is issued.
+    version: 8,
+    statements: [
+      `CREATE TABLE ledger.api_tokens (
+        id uuid PRIMARY KEY,
+        user_name text NOT NULL,
+        name text NOT NULL,
+        token_hash bytea NOT NULL UNIQUE,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz,
+        revoked_at timestamptz,
+        last_used_at timestamptz
+      )`,
+      'CREATE INDEX api_tokens_user ON ledger.api_tokens (user_name, created_at)',
+    ],
+  },
 ];
 
 /** An arbitrary constant naming tollgate's migration lock among the server's advisory locks. */

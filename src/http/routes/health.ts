@@ -18,7 +18,7 @@ const HealthResponse = Type.Object({
 /** GET /health: no authentication (load balancers and the test helpers poll it). */
 export async function healthRoutes(app: FastifyInstance, opts: { deps: HealthDeps }): Promise<void> {
   const { deps } = opts;
-  app.get('/health', { logLevel: 'warn', schema: { response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
+  app.get('/health', { logLevel: 'warn', schema: { security: [], response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
     if (!deps.isReady()) return reply.code(503).send({ status: 'starting', version: deps.version, engines: {} });
     const engines = await deps.engineHealth();
     const ok = Object.values(engines).every((h) => h.ok);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../auth.ts';
 import type { RouteContext } from '../context.ts';
+import { linearForecast } from '../dates.ts';
 import { errorResponses } from '../errors.ts';
 import { TeamBudgetResponse, TeamParams } from '../schemas/budgets.ts';
 import { budgetJson, statusJson } from './budget-json.ts';
@@ -15,9 +16,12 @@ export async function teamBudgetRoutes(app: FastifyInstance, opts: { ctx: RouteC
     { schema: { params: TeamParams, response: { 200: TeamBudgetResponse, ...errorResponses } } },
     async (request) => {
       const team = ctx.visibleTeam(principalOf(request), request.params.team);
-      const status = await ctx.budgets().status(team, ctx.now());
+      const now = ctx.now();
+      const status = await ctx.budgets().status(team, now);
+      const m = status.month;
+      const forecast = { month: status.budget === null ? null : linearForecast(m.spent, m.start, m.resetsOn, now, status.timeZone) };
       // The response schema drops the webhook URL.
-      return { team, currency: ctx.currency, budget: status.budget && budgetJson(status.budget), status: statusJson(status) };
+      return { team, currency: ctx.currency, budget: status.budget && budgetJson(status.budget), status: statusJson(status), forecast };
     },
   );
 }

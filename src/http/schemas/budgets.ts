@@ -87,6 +87,11 @@ export const TeamBudgetResponse = Type.Object({
   currency: Type.String(),
   budget: Type.Union([PublicBudgetJson, Type.Null()]),
   status: StatusJson,
+  forecast: Type.Object({
+    month: Type.Union([Type.Number(), Type.Null()], {
+      description: 'spend at the end of the month if it goes on as so far (linear); null without a budget or before any spend',
+    }),
+  }),
 });
 
 export const ChangesQuery = Type.Object(

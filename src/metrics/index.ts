@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One finished statement, as the executor records it in the ledger. */
+export interface FinishedStatement {
+  kind: string;
+  /** The engine that ran it; null when none did (catalog statements, refusals before routing). */
+  engine: string | null;
+  status: 'ok' | 'error' | 'refused' | 'cancelled';
+  estimatedBytes: number | null;
+  billedBytes: number;
+  cost: number;
+  team: string;
+  cacheHit: boolean;
+  durationMs: number;
+}
+
+/** Seconds; statements range from sub-millisecond catalog reads to minutes-long scans. */
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+/**
+ * The gateway's Prometheus metrics, on a registry of their own (not prom-client's global one), so two
+ * gateways in one process (tests) do not share counters and a library's metrics do not leak in.
+ * Label values are bounded: engines and teams come from the config, kinds and statuses are fixed sets.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly queries = new Counter({ name: 'tollgate_queries_total', help: 'Statements finished, by engine, status and kind.', labelNames: ['engine', 'status', 'kind'] as const, registers: [this.registry] });
+  private readonly bytesEstimated = new Counter({ name: 'tollgate_bytes_estimated_total', help: 'Bytes the statements were estimated to scan.', registers: [this.registry] });
+  private readonly bytesBilled = new Counter({ name: 'tollgate_bytes_billed_total', help: 'Bytes billed.', registers: [this.registry] });
+  private readonly cost = new Counter({ name: 'tollgate_cost_total', help: 'Cost charged, in the billing currency, by team.', labelNames: ['team'] as const, registers: [this.registry] });
+  private readonly cacheHits = new Counter({ name: 'tollgate_cache_hits_total', help: 'Statements answered from the result cache.', registers: [this.registry] });
+  private readonly refusals = new Counter({ name: 'tollgate_budget_refusals_total', help: 'Statements refused by a team budget, by team.', labelNames: ['team'] as const, registers: [this.registry] });
+  private readonly sessions = new Gauge({ name: 'tollgate_active_sessions', help: 'Open PostgreSQL sessions.', registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'tollgate_query_duration_seconds', help: 'Statement duration in seconds, by kind.', labelNames: ['kind'] as const, buckets: DURATION_BUCKETS, registers: [this.registry] });
+
+  /** Call once per statement, when its ledger row is written (any status). */
+  statementFinished(s: FinishedStatement): void {
+    this.queries.inc({ engine: s.engine ?? 'none', status: s.status, kind: s.kind });
+    // Counters refuse negative increments (they throw); a bad number must not fail a statement.
+    if (s.estimatedBytes !== null && s.estimatedBytes > 0) this.bytesEstimated.inc(s.estimatedBytes);
+    if (s.billedBytes > 0) this.bytesBilled.inc(s.billedBytes);
+    if (s.cost > 0) this.cost.inc({ team: s.team }, s.cost);
+    if (s.cacheHit) this.cacheHits.inc();
+    if (s.durationMs >= 0) this.duration.observe({ kind: s.kind }, s.durationMs / 1000);
+  }
+
+  /** A statement refused because it did not fit its team's budget (in addition to statementFinished). */
+  budgetRefused(team: string): void {
+    this.refusals.inc({ team });
+  }
+
+  /** A PostgreSQL session authenticated / ended. */
+  sessionOpened(): void {
+    this.sessions.inc();
+  }
+
+  sessionClosed(): void {
+    this.sessions.dec();
+  }
+
+  /** The exposition text for GET /metrics. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
