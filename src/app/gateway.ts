@@ -94,7 +94,7 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
   }
   const openLedger = ledger;
   const served = ledgerConnector;
-  const budgets = startBudgets(config, access.owner, logger.child({ component: 'budgets' }));
+  const budgets = await startBudgets(config, access.owner, logger.child({ component: 'budgets' }));
   return {
     catalog,
     ledger: openLedger,
@@ -122,9 +122,14 @@ interface Budgets {
 const BUDGET_SWEEP_MS = 60_000;
 
 /** Team budgets live in the ledger's PostgreSQL (budgets/): a store, the executor's guard, its sweep and webhooks. */
-function startBudgets(config: Config, owner: LedgerConnection, logger: Logger): Budgets {
+async function startBudgets(config: Config, owner: LedgerConnection, logger: Logger): Promise<Budgets> {
   const pool = new pg.Pool({ ...owner, max: 10, idleTimeoutMillis: 30_000 });
   pool.on('error', (err) => logger.warn({ err }, 'budget connection error'));
+  // The ledger's views (tollgate.budget_status) compute the current period in this zone.
+  await pool.query(
+    "INSERT INTO ledger.settings (name, value) VALUES ('budget_time_zone', $1) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+    [config.budgets.timeZone],
+  );
   const store = new BudgetStore({ pool, timeZone: config.budgets.timeZone, reservationTtlMs: config.budgets.reservationTtlMinutes * 60_000 });
   const webhooks = new WebhookSender({ logger });
   const guard = new BudgetGuard({

@@ -192,21 +192,18 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
   },
   {
     // Budget status for analysts (issue 9): each budgeted team's current month and day, read like the other
-    // tollgate views. The budget time zone is configuration the database does not know, so the "current"
-    // period is the latest one any team has usage rows for (reserve() writes rows for the periods of now in
-    // the configured zone, so that is the zone's current period as soon as any budgeted query ran in it);
-    // teams without usage in it show 0 spent. Before any usage at all, it falls back to the UTC month and day.
-    // Right after midnight in the zone, until the first budgeted query, the previous period is still shown:
-    // period_start says which one it is.
+    // tollgate views. Periods start at midnight of the configured budget time zone, which every instance
+    // writes to ledger.settings at start (budget_time_zone; UTC until one has).
     version: 7,
     statements: [
+      'CREATE TABLE ledger.settings (name text PRIMARY KEY, value text NOT NULL)',
       `CREATE VIEW tollgate.budget_status WITH (security_barrier) AS
-        WITH current_period AS (
-          SELECT k.period_kind,
-                 coalesce(max(u.period_start), CASE k.period_kind WHEN 'month' THEN date_trunc('month', now() AT TIME ZONE 'UTC')::date ELSE (now() AT TIME ZONE 'UTC')::date END) AS period_start
-          FROM (VALUES ('month'), ('day')) AS k (period_kind)
-          LEFT JOIN ledger.budget_usage u ON u.period_kind = k.period_kind
-          GROUP BY k.period_kind
+        WITH local_now AS (
+          SELECT now() AT TIME ZONE coalesce((SELECT value FROM ledger.settings WHERE name = 'budget_time_zone'), 'UTC') AS t
+        ), current_period AS (
+          SELECT 'month'::text AS period_kind, date_trunc('month', t)::date AS period_start FROM local_now
+          UNION ALL
+          SELECT 'day', t::date FROM local_now
         ), amounts AS (
           SELECT b.team, p.period_kind, p.period_start,
                  (p.period_start + CASE p.period_kind WHEN 'month' THEN interval '1 month' ELSE interval '1 day' END)::date AS period_end,
@@ -227,7 +224,7 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
                a.soft_thresholds
         FROM amounts a
         WHERE EXISTS (SELECT 1 FROM ledger.users u WHERE u.name = current_user AND (u.admin OR u.team = a.team))`,
-      "COMMENT ON VIEW tollgate.budget_status IS 'Each budgeted team''s current month and day (the latest period with budget usage): budget, hard limit, spent, reserved, remaining, soft thresholds (fractions). No daily budget: budget, limit and remaining are NULL. Your team''s rows (admins: all).'",
+      "COMMENT ON VIEW tollgate.budget_status IS 'Each budgeted team''s current month and day (in the budget time zone): budget, hard limit, spent, reserved, remaining, soft thresholds (fractions). No daily budget: budget, limit and remaining are NULL. Your team''s rows (admins: all).'",
     ],
   },
   {
