@@ -14,6 +14,7 @@ import { ShadowCatalog, type ServedTables } from '../catalog/index.ts';
 import { measureStorage } from '../billing/index.ts';
 import { embeddedLedgerAccess, externalLedgerAccess, LEDGER_ENGINE, LedgerConnector, StatementLog, type LedgerAccess, type LedgerConnection } from '../ledger/index.ts';
 import { BudgetGuard, BudgetStore, WebhookSender } from '../budgets/index.ts';
+import { ResultCache } from '../cache/index.ts';
 import type { CostPolicy } from '../executor/costing.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
 import { EngineHealth } from '../planner/index.ts';
@@ -338,6 +339,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       router,
       logger,
       billing: costPolicy(config),
+      cache: new ResultCache(config.cache),
       ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger, budgets: metastore.budgets.guard }),
     });
     const pg = new PgServer({

@@ -225,6 +225,29 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    cache: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description: 'Serve repeated queries from the result cache, free (sessions can SET tollgate.cache = off). Off by default: with it on, a repeated query is not billed nor held against a budget.',
+        }),
+        maxBytes: Type.Integer({ minimum: 0, default: 256 * 2 ** 20, description: 'Memory all cached results may take together; the least recently used are evicted past it.' }),
+        ttlSeconds: Type.Integer({ minimum: 0, default: 24 * 3600, description: 'How long a result is kept while the data of every table it read is unchanged.' }),
+        maxEntryBytes: Type.Integer({ minimum: 0, default: 16 * 2 ** 20, description: 'Larger results are not cached (they stream to the client as usual).' }),
+        unknownVersionTtlSeconds: Type.Integer({
+          minimum: 0,
+          default: 60,
+          description: 'How long a result is kept when an engine cannot tell whether a table changed (Vertica, Impala); 0: such results are not cached.',
+        }),
+        versionRecheckMs: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description:
+            'Reuse a table\'s data version checked at most this many ms ago instead of checking it for every statement (a Parquet check stats every file): a change is then seen up to this late. 0: checked for every statement (concurrent statements share one check).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     ledger: Type.Optional(
       Type.Object(
         {

@@ -116,4 +116,12 @@ export interface Connector {
    * this may wait a while; the ledger records the answer beside the estimate.
    */
   actualBytes?(queryId: string): Promise<number | undefined>;
+  /**
+   * A version of each table's data ('schema.name' → an opaque string) that changes whenever its rows may
+   * have changed, for the result cache; checked cheaply, not per row. A table left out of the map has no
+   * trustworthy version right now (files modified within a timestamp tick, a view, ...): results that
+   * read it are neither served from the cache nor stored. Engines without this method cannot tell at
+   * all: their results are cached for cache.unknownVersionTtlSeconds only.
+   */
+  dataVersion?(tables: readonly TableRef[]): Promise<Map<string, string>>;
 }

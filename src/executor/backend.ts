@@ -2,6 +2,7 @@ import type { Config } from '../config/index.ts';
 import type { ShadowCatalog } from '../catalog/index.ts';
 import type { StatementLog } from '../ledger/index.ts';
 import type { BudgetGuard } from '../budgets/index.ts';
+import type { ResultCache } from '../cache/index.ts';
 import type { QueryRouter } from './query-router.ts';
 import type { CostPolicy } from './costing.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -24,6 +25,8 @@ export interface ExecutorDeps {
   billing?: CostPolicy;
   /** Team budgets: a query's cost is held before it runs, settled after. */
   budgets?: BudgetGuard;
+  /** The result cache shared by every session. */
+  cache?: ResultCache;
 }
 
 /** The gateway as the wire sees it: who may log in, and a session per connection. */
@@ -62,6 +65,7 @@ export class Executor implements GatewayBackend {
       ...(this.deps.ledger && { ledger: this.deps.ledger }),
       ...(this.deps.billing && { billing: this.deps.billing }),
       ...(this.deps.budgets && { budgets: this.deps.budgets }),
+      ...(this.deps.cache && { cache: this.deps.cache }),
       plans: this.plans,
     });
   }

@@ -33,6 +33,7 @@ import type { ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
 import { statementTags, type StatementKind, type StatementLog } from '../ledger/index.ts';
 import type { Admission, BudgetGuard } from '../budgets/index.ts';
+import { decideCaching, hitNotice, recordingStream, replayStream, type CacheDecision, type CacheEntry, type Claim, type ResultCache } from '../cache/index.ts';
 
 export interface GatewaySessionOptions {
   id: number;
@@ -56,6 +57,8 @@ export interface GatewaySessionOptions {
   ledger?: StatementLog;
   /** Team budgets; without it, nothing is held or refused for money. */
   budgets?: BudgetGuard;
+  /** The result cache, shared by the sessions of one executor; without it, every query runs. */
+  cache?: ResultCache;
 }
 
 /** How a statement is answered, decided once per statement text. */
@@ -169,6 +172,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   private readonly costings = new Map<string, Costing>();
   /** Budget reservations of statements not recorded yet, by ledger id. */
   private readonly reservations = new Map<string, string>();
+  /** Statements answered from the result cache and not recorded yet: ledger id → the cost they saved. */
+  private readonly cacheHits = new Map<string, number>();
   private status: TransactionStatus = 'I';
   private eventSink: SessionEvents | null = null;
   readonly log: Logger;
@@ -271,6 +276,8 @@ export class GatewaySession implements BackendSession, SessionContext {
     }
     if (this.settings.get('tollgate.dry_run') === 'on') return { plan, paramTypes: [...paramTypes], declaredTypes: [...paramTypes], columns: DRY_RUN_COLUMNS };
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext());
+    const cachedColumns = await this.cachedColumns(sql, routed);
+    if (cachedColumns) return { plan, declaredTypes: [...paramTypes], paramTypes: [...paramTypes], columns: cachedColumns };
     const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes, this.queryContext(randomUUID()));
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
     for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
@@ -322,9 +329,10 @@ export class GatewaySession implements BackendSession, SessionContext {
             if (outcome.error) this.log.info({ ms, kind, rows: outcome.rowsSent, err: outcome.error }, 'statement failed');
             else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
             // The wire sends CommandComplete only after this: an acknowledged query is in the ledger. Free
-            // statements (catalog, session) are not waited for: BI tools send them by the dozen.
-            const written = this.record(kind, sql, started, outcome, queryId, BILLABLE.has(kind));
-            if (BILLABLE.has(kind)) await written;
+            // statements (catalog, session, cache hits) are not waited for: BI tools send them by the dozen.
+            const waits = BILLABLE.has(kind) && !this.cacheHits.has(queryId);
+            const written = this.record(kind, sql, started, outcome, queryId, waits);
+            if (waits) await written;
           }
         }
       },
@@ -357,9 +365,11 @@ export class GatewaySession implements BackendSession, SessionContext {
   private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }, id?: string, urgent = true): Promise<void> {
     const costing = id === undefined ? undefined : this.costings.get(id);
     const reservation = id === undefined ? undefined : this.reservations.get(id);
+    const savedCost = id === undefined ? undefined : this.cacheHits.get(id);
     if (id !== undefined) {
       this.costings.delete(id);
       this.reservations.delete(id);
+      this.cacheHits.delete(id);
     }
     const ledger = this.opts.ledger;
     const error = outcome.error === undefined ? undefined : toGatewayError(outcome.error);
@@ -390,6 +400,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       statement: sql,
       ...(outcome.rowsSent !== undefined && { rows: outcome.rowsSent }),
       ...(kind !== 'catalog' && this.lastEngines !== '' && { engine: this.lastEngines }),
+      ...(savedCost !== undefined && { cacheHit: true, savedCost }),
       }, { urgent });
     await settled;
     if (id !== undefined && costing && (kind === 'query' || kind === 'copy')) this.collectActualBytes(id, this.lastEngines);
@@ -452,18 +463,87 @@ export class GatewaySession implements BackendSession, SessionContext {
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params);
     this.lastEngines = this.opts.router.enginesOf(routed);
     this.log.debug({ route: routed.route, paramTypes }, 'statement routed');
-    const costing = await this.price(routed);
-    if (costing) {
-      // Kept for the ledger record, which bills it only if the statement succeeds.
-      this.costings.set(this.queryId, costing);
-      checkMaxBytesBilled(costing, Number(this.settings.get('tollgate.max_bytes_billed') ?? '0'));
-      const admission = await this.admit(costing);
-      if (costing.detail.length > 0) this.eventSink?.notice(costNotice(costing, this.opts.user.team, this.opts.billing!.currency, admission?.budgetLine));
-      for (const notice of admission?.notices ?? []) this.eventSink?.notice(notice);
+    const cached = await this.cacheLookup(sql, routed, params);
+    if (cached && 'hit' in cached) return this.serveHit(cached.hit, sql, p);
+    const claim = cached?.claim;
+    try {
+      const costing = await this.price(routed);
+      if (costing) {
+        // Kept for the ledger record, which bills it only if the statement succeeds.
+        this.costings.set(this.queryId, costing);
+        checkMaxBytesBilled(costing, Number(this.settings.get('tollgate.max_bytes_billed') ?? '0'));
+        const admission = await this.admit(costing);
+        if (costing.detail.length > 0) this.eventSink?.notice(costNotice(costing, this.opts.user.team, this.opts.billing!.currency, admission?.budgetLine));
+        for (const notice of admission?.notices ?? []) this.eventSink?.notice(notice);
+      }
+      const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, signal, this.queryContext(this.queryId));
+      const columns = p?.columns ?? renameColumns(sql, stream.columns);
+      if (!claim) return { stream, columns };
+      // Recorded as it streams to the client; stored once complete (what a hit saves is this estimate).
+      const meta = { cost: costing?.charge.cost ?? 0, ttlMs: cached.ttlMs };
+      const recorded = recordingStream(stream, this.opts.cache!.options.maxEntryBytes, (r) => (r ? claim.store(r, meta) : claim.abandon()));
+      return { stream: recorded, columns };
+    } catch (e) {
+      claim?.abandon();
+      throw e;
     }
-    const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, signal, this.queryContext(this.queryId));
-    const columns = p?.columns ?? renameColumns(sql, stream.columns);
-    return { stream, columns };
+  }
+
+  /**
+   * The cache's answer for a routed statement: a hit, a claim to run it and store the result, or
+   * undefined when the cache is not used (none configured, SET tollgate.cache = off, inside a
+   * transaction block, or a statement decideCaching refuses).
+   */
+  private async cacheLookup(sql: string, routed: RoutedQuery, params: readonly PgValue[]): Promise<{ hit: CacheEntry } | { claim: Claim; ttlMs: number } | undefined> {
+    const cache = this.opts.cache;
+    const decision = await this.cacheDecision(sql, routed, params);
+    if (!cache || !decision) return undefined;
+    if ('bypass' in decision) {
+      this.log.debug({ reason: decision.bypass }, 'result cache not used');
+      cache.countBypass();
+      return undefined;
+    }
+    const found = await cache.lookup(decision.key);
+    return 'hit' in found ? found : { claim: found.claim, ttlMs: decision.ttlMs };
+  }
+
+  /**
+   * The result columns of a cached result of a statement without parameters, for Parse/Describe: a
+   * dashboard's driver prepares the statement it runs, and asking the engine to describe it would cost
+   * more than the hit itself. Undefined when nothing is cached for it (the engine describes it).
+   */
+  private async cachedColumns(sql: string, routed: RoutedQuery): Promise<ColumnInfo[] | undefined> {
+    if (parameterCount(sql) > 0) return undefined;
+    const decision = await this.cacheDecision(sql, routed, [], true);
+    const entry = decision && 'key' in decision ? this.opts.cache!.peek(decision.key) : undefined;
+    return entry && renameColumns(sql, entry.columns);
+  }
+
+  /** decideCaching for this session's statement; undefined when this session does not use the cache. */
+  private async cacheDecision(sql: string, routed: RoutedQuery, params: readonly PgValue[], latestKnown = false): Promise<CacheDecision | undefined> {
+    const cache = this.opts.cache;
+    if (!cache || !cache.options.enabled) return undefined;
+    if (this.settings.get('tollgate.cache') === 'off' || this.status !== 'I') return { bypass: 'off for this session, or in a transaction block' };
+    const route = routed.route;
+    const tables = routed.analysis.tables.map((t) => ({
+      engine: route.kind === 'single' ? route.engine : route.assignments.find((a) => a.table.schema === t.schema && a.table.name === t.name)!.engine,
+      schema: t.schema,
+      name: t.name,
+    }));
+    const engines = this.opts.router.enginesOf(routed);
+    return decideCaching(
+      { sql, params, tables, engines, team: this.opts.user.team, settings: [this.searchPathList().join(','), this.settings.get('TimeZone') ?? ''] },
+      cache,
+      (engine) => this.opts.router.connector(engine),
+      latestKnown,
+    );
+  }
+
+  /** A cache hit: free (nothing priced against the budget), recorded with the cost it saved. */
+  private serveHit(entry: CacheEntry, sql: string, p: Prepared | null) {
+    this.cacheHits.set(this.queryId, entry.cost);
+    if (this.opts.billing) this.eventSink?.notice(hitNotice(entry.cost, this.opts.user.team, this.opts.billing.currency, Date.now() - entry.cachedAt));
+    return { stream: replayStream(entry), columns: p?.columns ?? renameColumns(sql, entry.columns) };
   }
 
   /** Notices as PostgreSQL sends them: only at or above the session's client_min_messages (INFO always). */

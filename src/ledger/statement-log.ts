@@ -33,6 +33,8 @@ export interface StatementRecord {
   /** In the configured currency; 0 for everything that is not billed. */
   cost?: number;
   cacheHit?: boolean;
+  /** A cache hit's: what running the statement would have cost (its priced estimate), in the configured currency. */
+  savedCost?: number;
 }
 
 /** Statements longer than this are stored cut, with a marker: the ledger is not a blob store. */
@@ -207,10 +209,10 @@ export class StatementLog {
     await this.pool.query(
       `INSERT INTO ledger.statements (id, started_at, ended_at, duration_ms, instance, session_id, user_name, team, application_name,
          tags, kind, status, sqlstate, error_message, statement, fingerprint, rows, engine,
-         estimated_bytes, billed_bytes, actual_bytes, cost, cache_hit)
+         estimated_bytes, billed_bytes, actual_bytes, cost, cache_hit, saved_cost)
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::float8[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[],
          $10::jsonb[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[],
-         $19::bigint[], $20::bigint[], $21::bigint[], $22::numeric[], $23::bool[])`,
+         $19::bigint[], $20::bigint[], $21::bigint[], $22::numeric[], $23::bool[], $24::numeric[])`,
       [
         col((r) => r.id),
         col((r) => r.startedAt.toISOString()),
@@ -235,6 +237,7 @@ export class StatementLog {
         col((r) => r.actualBytes ?? null),
         col((r) => String(r.cost ?? 0)),
         col((r) => r.cacheHit ?? false),
+        col((r) => String(r.savedCost ?? 0)),
       ],
     );
   }

@@ -9,6 +9,7 @@ import type { TableRead } from '../../parser/index.ts';
 import { StatementCursor } from './cursor.ts';
 import { DescribeStatement } from './describe.ts';
 import { canceledError, isConnectionError, mapPgError, unavailableError } from './errors.ts';
+import { dataVersions } from './data-version.ts';
 import { poolConfig, validateOptions, type PostgresConnectorOptions, type ValidatedOptions } from './options.ts';
 import { encodeParams } from './params.ts';
 import { SessionPool, type Lease } from './pool.ts';
@@ -102,6 +103,21 @@ export class PostgresConnector implements Connector {
       return out;
     } catch (e) {
       if (isConnectionError(e)) lease.destroy('measuring storage failed');
+      else lease.release();
+      throw mapPgError(e, this.name);
+    }
+  }
+
+  /** Data versions for the result cache, from the catalog and cumulative statistics (data-version.ts). */
+  async dataVersion(tables: readonly TableRef[]): Promise<Map<string, string>> {
+    this.ensureOpen();
+    const lease = await this.pool.acquire();
+    try {
+      const versions = await dataVersions(lease.client, tables);
+      lease.release();
+      return versions;
+    } catch (e) {
+      if (isConnectionError(e)) lease.destroy('reading data versions failed');
       else lease.release();
       throw mapPgError(e, this.name);
     }

@@ -1,0 +1,123 @@
+import { LRUCache } from 'lru-cache';
+import type { RecordedResult } from './streams.ts';
+import { CACHE_DEFAULTS, type CacheOptions } from './options.ts';
+import { emptyMetrics, type CacheMetrics } from './metrics.ts';
+import { VersionGate } from './version-gate.ts';
+
+/** A cached result and what serving it saves. */
+export interface CacheEntry extends RecordedResult {
+  /** When it was stored (ms since the epoch). */
+  cachedAt: number;
+  /** What running the statement costs (its priced estimate when it ran; the data has not changed since). */
+  cost: number;
+}
+
+/** What a statement that was not a hit does: runs, then `store`s its result or `abandon`s (exactly once). */
+export interface Claim {
+  store(result: RecordedResult, meta: { cost: number; ttlMs: number }): void;
+  abandon(): void;
+}
+
+export type Lookup = { hit: CacheEntry } | { claim: Claim };
+
+/**
+ * Results by key (key.ts), in an LRU bounded by their bytes and by TTL, with single flight: while one
+ * statement runs for a key, others with the key wait for its result instead of running the engine too.
+ */
+export class ResultCache {
+  private readonly lru: LRUCache<string, CacheEntry>;
+  /** Keys being computed, and the promise of their entry (null: not cacheable after all). */
+  private readonly inflight = new Map<string, Promise<CacheEntry | null>>();
+  private readonly counts = emptyMetrics();
+  readonly options: CacheOptions;
+  /** Data-version checks, shared by concurrent statements reading the same tables. */
+  readonly versions: VersionGate;
+
+  constructor(options: Partial<CacheOptions> = {}, private readonly now: () => number = Date.now) {
+    this.options = { ...CACHE_DEFAULTS, ...options };
+    this.versions = new VersionGate(this.options.versionRecheckMs, now);
+    this.lru = new LRUCache<string, CacheEntry>({
+      maxSize: Math.max(1, this.options.maxBytes),
+      maxEntrySize: Math.max(1, Math.min(this.options.maxEntryBytes, this.options.maxBytes)),
+      sizeCalculation: (e) => Math.max(1, e.bytes),
+      ttl: Math.max(1, this.options.ttlSeconds * 1000),
+      // The cache's clock is ours (tests move it); lru-cache only needs now().
+      perf: { now },
+      ttlResolution: 0,
+      dispose: (_e, _k, reason) => {
+        if (reason === 'evict') this.counts.evictions++;
+        else if (reason === 'expire') this.counts.expirations++;
+      },
+    });
+  }
+
+  /** A hit, or a claim to run the statement (after waiting for an identical one already running). */
+  async lookup(key: string): Promise<Lookup> {
+    const hit = this.lru.get(key);
+    if (hit) return this.hit(hit);
+    const running = this.inflight.get(key);
+    if (running) {
+      this.counts.waits++;
+      const entry = await running;
+      if (entry) return this.hit(entry);
+      // The leader failed or its result was not cacheable: run alone (and store if this one is).
+      this.counts.misses++;
+      return { claim: this.claim(key, null) };
+    }
+    this.counts.misses++;
+    let settle!: (e: CacheEntry | null) => void;
+    this.inflight.set(key, new Promise((resolve) => (settle = resolve)));
+    return { claim: this.claim(key, settle) };
+  }
+
+  /** An entry if one is cached (no single flight, no counting): for tests and tools. */
+  peek(key: string): CacheEntry | undefined {
+    return this.lru.get(key, { updateAgeOnGet: false });
+  }
+
+  /** Counted when a statement skips the cache altogether (uncacheable, bypassed). */
+  countBypass(): void {
+    this.counts.bypasses++;
+  }
+
+  metrics(): CacheMetrics {
+    return { ...this.counts, entries: this.lru.size, bytes: this.lru.calculatedSize, maxBytes: this.options.maxBytes };
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+
+  private hit(entry: CacheEntry): Lookup {
+    this.counts.hits++;
+    this.counts.savedCost += entry.cost;
+    return { hit: entry };
+  }
+
+  private claim(key: string, settle: ((e: CacheEntry | null) => void) | null): Claim {
+    let done = false;
+    const finish = (entry: CacheEntry | null) => {
+      if (done) return;
+      done = true;
+      if (settle) {
+        this.inflight.delete(key);
+        settle(entry);
+      }
+    };
+    return {
+      store: (result, meta) => {
+        if (done) return;
+        if (result.bytes > this.options.maxEntryBytes || meta.ttlMs <= 0) {
+          this.counts.tooLarge += result.bytes > this.options.maxEntryBytes ? 1 : 0;
+          return finish(null);
+        }
+        const entry: CacheEntry = { ...result, cachedAt: this.now(), cost: meta.cost };
+        this.lru.set(key, entry, { ttl: Math.min(meta.ttlMs, this.options.ttlSeconds * 1000) });
+        this.counts.stores++;
+        // Waiters get the entry even if it was too large for the LRU's bounds: it is complete.
+        finish(entry);
+      },
+      abandon: () => finish(null),
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { LRUCache } from 'lru-cache';
+import type { Versions } from './versions.ts';
+
+interface Slot {
+  running: Promise<Versions> | null;
+  /** The check that starts when the running one ends, shared by every statement that arrived meanwhile. */
+  next: Promise<Versions> | null;
+  /** The last answer and when its check started. */
+  last?: { at: number; versions: Versions };
+}
+
+/**
+ * Data-version checks of one set of tables, shared by the statements that need them at once (a version
+ * check of a Parquet table stats every file and directory: ~1 ms for the demo's bookings). A statement
+ * never takes an answer whose check started before it arrived (that could predate a change it must
+ * see): it joins the next check, which starts as soon as the running one ends (group commit). With
+ * `recheckMs` > 0, an answer whose check started at most that long ago is reused: changes are then seen
+ * up to recheckMs late (cache.versionRecheckMs; 0 by default).
+ */
+export class VersionGate {
+  private readonly slots = new LRUCache<string, Slot>({ max: 10_000 });
+
+  constructor(private readonly recheckMs = 0, private readonly now: () => number = performance.now.bind(performance)) {}
+
+  versions(tables: string, check: () => Promise<Versions>): Promise<Versions> {
+    let slot = this.slots.get(tables);
+    if (!slot) this.slots.set(tables, (slot = { running: null, next: null }));
+    const s = slot;
+    const last = s.last;
+    if (this.recheckMs > 0 && last && !('untrusted' in last.versions) && this.now() - last.at <= this.recheckMs) return Promise.resolve(last.versions);
+    if (!s.running) return this.start(s, check);
+    s.next ??= s.running.then(
+      () => this.startNext(s, check),
+      () => this.startNext(s, check),
+    );
+    return s.next;
+  }
+
+  /**
+   * The last answer whatever its age (checked now if there is none): for describing a prepared
+   * statement's columns, which go stale only when a table's schema changes, as an engine's description does.
+   */
+  latest(tables: string, check: () => Promise<Versions>): Promise<Versions> {
+    const last = this.slots.get(tables)?.last;
+    return last ? Promise.resolve(last.versions) : this.versions(tables, check);
+  }
+
+  private startNext(s: Slot, check: () => Promise<Versions>): Promise<Versions> {
+    s.next = null;
+    return this.start(s, check);
+  }
+
+  private start(s: Slot, check: () => Promise<Versions>): Promise<Versions> {
+    const at = this.now();
+    const running = check().then((versions) => {
+      s.last = { at, versions };
+      return versions;
+    });
+    s.running = running;
+    void running.then(
+      () => this.done(s, running),
+      () => this.done(s, running),
+    );
+    return running;
+  }
+
+  private done(s: Slot, p: Promise<Versions>): void {
+    if (s.running === p) s.running = null;
+  }
+}

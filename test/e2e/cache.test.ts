@@ -1,0 +1,208 @@
+/**
+ * The result cache through the wire: a repeated query is a free hit (notice, ledger cache_hit with the
+ * cost it saved); adding, replacing or deleting a Parquet file of a table invalidates it; SET
+ * tollgate.cache = off bypasses it; teams do not share entries; 20 concurrent identical queries run the
+ * engine once; now() and failing queries are never cached.
+ */
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
+import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { embeddedLedger } from '../helpers/ledger.ts';
+import { targetKind } from '../helpers/target.ts';
+
+const HIT = /^tollgate: cache hit, ~\$\d+\.\d+ saved for team (\w+) \(cached \d+ (s|min) ago\)$/;
+const COST = /^tollgate: ~.+ on lake, ~\$\d+\.\d+ to team \w+$/;
+/**
+ * File timestamps have a granularity: a table whose directory changed within the last 2 s has no
+ * trustworthy data version yet (estimate/snapshot.ts racyMs), and is neither cached nor served from the
+ * cache meanwhile. Tests that want a *new version* (not just no caching) wait until it has one.
+ */
+const settle = () => new Promise((r) => setTimeout(r, 2300));
+
+describe('the result cache through the wire', { skip: targetKind() === 'postgres' ? 'tollgate only' : undefined }, () => {
+  let gateway: Gateway;
+  let dataDir: string;
+  let itemsDir: string;
+  let duck: DuckDBInstance;
+  let ledger: pg.Client;
+  const clients: pg.Client[] = [];
+
+  /** Writes lab/items/<name> with ids from..to-1 (v = id), through a temp name renamed into place. */
+  const writeItems = async (name: string, from: number, to: number): Promise<void> => {
+    const conn = await duck.connect();
+    const tmp = join(itemsDir, `${name}.tmp`);
+    await conn.run(`COPY (SELECT range::INTEGER AS id, range::BIGINT AS v FROM range(${from}, ${to})) TO '${tmp}' (FORMAT parquet)`);
+    conn.closeSync();
+    await rename(tmp, join(itemsDir, name));
+  };
+
+  const connect = async (user: string): Promise<{ client: pg.Client; notices: string[] }> => {
+    const client = new pg.Client(gateway.clientConfig(user));
+    const notices: string[] = [];
+    client.on('notice', (n) => notices.push(n.message ?? ''));
+    await client.connect();
+    clients.push(client);
+    return { client, notices };
+  };
+
+  /** Runs `sql` on its own and says whether it was a hit, with its first row. */
+  const query = async (c: { client: pg.Client; notices: string[] }, sql: string): Promise<{ hit: boolean; row: Record<string, unknown> }> => {
+    c.notices.length = 0;
+    const r = await c.client.query(sql);
+    assert.equal(c.notices.length, 1, c.notices.join('\n'));
+    const hit = HIT.test(c.notices[0]!);
+    if (!hit) assert.match(c.notices[0]!, COST);
+    return { hit, row: r.rows[0] };
+  };
+
+  const ledgerRows = async (statement: string, n: number): Promise<Array<Record<string, string | boolean>>> => {
+    for (let i = 0; i < 100; i++) {
+      const r = await ledger.query('SELECT status, cache_hit, cost, billed_bytes, saved_cost FROM ledger.statements WHERE statement = $1 ORDER BY started_at', [statement]);
+      if (r.rows.length >= n) return r.rows;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new Error(`fewer than ${n} ledger rows for ${statement}`);
+  };
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tollgate-cache-test-'));
+    await chmod(dataDir, 0o755);
+    itemsDir = join(dataDir, 'lab', 'items');
+    await mkdir(itemsDir, { recursive: true });
+    duck = await DuckDBInstance.create(':memory:');
+    await writeItems('a.parquet', 0, 100);
+    await writeItems('b.parquet', 100, 200);
+    gateway = await startGateway({
+      dataDir,
+      configPatch: (doc) => {
+        const engines = doc.engines as Array<{ name: string; tables: unknown[] }>;
+        engines.find((e) => e.name === 'lake')!.tables.push({ schema: 'lab', name: 'items', path: 'lab/items/*.parquet', hivePartitioning: false });
+        doc.cache = { enabled: true };
+      },
+    });
+    ledger = await embeddedLedger().client(gateway);
+    await settle();
+  });
+  after(async () => {
+    for (const c of clients) await c.end().catch(() => {});
+    await ledger?.end();
+    await gateway?.stop();
+    duck?.closeSync();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('a repeated query is a free hit: the notice says what it saved, the ledger records cache_hit, cost 0 and saved_cost', async () => {
+    const alice = await connect('alice');
+    const sql = 'SELECT count(*) AS n, sum(v) AS total FROM lab.items';
+    const first = await query(alice, sql);
+    const second = await query(alice, 'select COUNT(*) as n,  sum(v) AS total\n  from LAB.ITEMS;');
+    const third = await query(alice, sql);
+    assert.deepEqual([first.hit, second.hit, third.hit], [false, true, true]);
+    assert.equal(HIT.exec(alice.notices[0]!)![1], 'growth');
+    assert.deepEqual(third.row, first.row);
+    assert.deepEqual(first.row, { n: '200', total: '19900' });
+    const rows = await ledgerRows(sql, 2);
+    assert.deepEqual(rows.map((r) => [r.status, r.cache_hit]), [['ok', false], ['ok', true]]);
+    const [miss, hit] = rows;
+    assert.ok(Number(miss!.cost) > 0);
+    assert.deepEqual([hit!.cost, hit!.billed_bytes], ['0', '0']);
+    assert.equal(Number(hit!.saved_cost), Number(miss!.cost));
+  });
+
+  it('adding, replacing (rename over) and deleting a Parquet file invalidates the table’s results', async () => {
+    const alice = await connect('alice');
+    const sql = 'SELECT count(*) AS n, sum(v) AS total FROM lab.items WHERE id >= 0';
+    await query(alice, sql);
+    assert.equal((await query(alice, sql)).hit, true);
+
+    await writeItems('c.parquet', 200, 250);
+    // At once: no stale answer, even before the new version can be trusted.
+    const added = await query(alice, sql);
+    assert.deepEqual([added.hit, added.row], [false, { n: '250', total: String((249 * 250) / 2) }]);
+    await settle();
+    assert.equal((await query(alice, sql)).hit, false);
+    assert.equal((await query(alice, sql)).hit, true);
+
+    await writeItems('a.parquet', 1000, 1010); // renamed over a.parquet: 100 rows become 10
+    const replaced = await query(alice, sql);
+    assert.deepEqual([replaced.hit, replaced.row.n], [false, '160']);
+    await settle();
+    assert.equal((await query(alice, sql)).hit, false);
+    assert.equal((await query(alice, sql)).hit, true);
+
+    await unlink(join(itemsDir, 'c.parquet'));
+    const deleted = await query(alice, sql);
+    assert.deepEqual([deleted.hit, deleted.row.n], [false, '110']);
+    await settle();
+    const again = await query(alice, sql);
+    assert.deepEqual([again.hit, again.row.n], [false, '110']);
+    assert.deepEqual((await query(alice, sql)).hit, true);
+  });
+
+  it('bound parameters are part of the key (extended protocol)', async () => {
+    const alice = await connect('alice');
+    const sql = 'SELECT count(*) AS param_probe FROM lab.items WHERE id < $1';
+    const run = async (bound: number) => {
+      alice.notices.length = 0;
+      const r = await alice.client.query(sql, [bound]);
+      return { hit: HIT.test(alice.notices[0] ?? ''), n: r.rows[0].param_probe as string };
+    };
+    // After the test above: ids 100-199 and 1000-1009.
+    assert.deepEqual(await run(150), { hit: false, n: '50' });
+    assert.deepEqual(await run(150), { hit: true, n: '50' });
+    assert.deepEqual(await run(160), { hit: false, n: '60' });
+  });
+
+  it('SET tollgate.cache = off bypasses the cache for the session', async () => {
+    const alice = await connect('alice');
+    const sql = 'SELECT max(v) AS bypass_probe FROM lab.items';
+    await query(alice, sql);
+    assert.equal((await query(alice, sql)).hit, true);
+    await alice.client.query('SET tollgate.cache = off');
+    assert.equal((await query(alice, sql)).hit, false);
+    await alice.client.query('RESET tollgate.cache');
+    assert.equal((await query(alice, sql)).hit, true);
+  });
+
+  it('another team does not get the first team’s entry', async () => {
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    const sql = 'SELECT min(v) AS team_probe FROM lab.items';
+    await query(alice, sql);
+    assert.equal((await query(alice, sql)).hit, true);
+    assert.equal((await query(bob, sql)).hit, false);
+    const bobs = await query(bob, sql);
+    assert.equal(bobs.hit, true);
+    assert.equal(HIT.exec(bob.notices[0]!)![1], 'pricing');
+  });
+
+  it('single flight: 20 concurrent identical queries run the engine once', async () => {
+    const sql = 'SELECT id % 7 AS k, count(*) AS flight_probe, sum(v) FROM lab.items GROUP BY 1 ORDER BY 1';
+    const many = await Promise.all(Array.from({ length: 20 }, () => connect('carol')));
+    const results = await Promise.all(many.map((c) => c.client.query(sql)));
+    for (const r of results) assert.deepEqual(r.rows, results[0]!.rows);
+    const rows = await ledgerRows(sql, 20);
+    assert.equal(rows.length, 20);
+    assert.equal(rows.filter((r) => r.cache_hit === false).length, 1);
+    assert.ok(rows.every((r) => r.status === 'ok'));
+  });
+
+  it('a query with now() is never a hit', async () => {
+    const alice = await connect('alice');
+    const sql = 'SELECT count(*) AS now_probe, now() AS at FROM lab.items';
+    for (let i = 0; i < 3; i++) assert.equal((await query(alice, sql)).hit, false);
+  });
+
+  it('a failing query is not cached', async () => {
+    const alice = await connect('alice');
+    const sql = "SELECT CAST('x' || v AS INTEGER) AS fail_probe FROM lab.items";
+    for (let i = 0; i < 2; i++) await assert.rejects(alice.client.query(sql));
+    const rows = await ledgerRows(sql, 2);
+    assert.deepEqual(rows.map((r) => [r.status, r.cache_hit]), [['error', false], ['error', false]]);
+  });
+});

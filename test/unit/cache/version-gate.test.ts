@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { VersionGate } from '../../../src/cache/version-gate.ts';
+import type { Versions } from '../../../src/cache/versions.ts';
+
+/** A check whose answer the test releases: resolves with a version numbered by the order it started. */
+function checks() {
+  let started = 0;
+  const pending: Array<() => void> = [];
+  const check = (): Promise<Versions> => {
+    const n = ++started;
+    return new Promise((resolve) => pending.push(() => resolve({ versions: new Map([['lake:t', `v${n}`]]), unknown: false })));
+  };
+  return { check, started: () => started, release: () => pending.shift()!() };
+}
+
+const versionOf = (v: Versions) => ('versions' in v ? v.versions.get('lake:t') : undefined);
+
+describe('data-version checks shared by concurrent statements', () => {
+  it('a statement arriving during a check waits for the next one, shared with everyone who arrived meanwhile', async () => {
+    const gate = new VersionGate();
+    const c = checks();
+    const first = gate.versions('t', c.check);
+    const second = gate.versions('t', c.check);
+    const third = gate.versions('t', c.check);
+    assert.equal(c.started(), 1);
+    c.release();
+    assert.equal(versionOf(await first), 'v1');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(c.started(), 2);
+    c.release();
+    assert.deepEqual([versionOf(await second), versionOf(await third)], ['v2', 'v2']);
+    // Nothing running: the next statement checks again (recheckMs 0).
+    const fourth = gate.versions('t', c.check);
+    c.release();
+    assert.equal(versionOf(await fourth), 'v3');
+  });
+
+  it('with recheckMs, an answer checked recently enough is reused; latest() takes the last one whatever its age', async () => {
+    let now = 0;
+    const gate = new VersionGate(1000, () => now);
+    const c = checks();
+    const a = gate.versions('t', c.check);
+    c.release();
+    assert.equal(versionOf(await a), 'v1');
+    now = 900;
+    assert.equal(versionOf(await gate.versions('t', c.check)), 'v1');
+    now = 5000;
+    assert.equal(versionOf(await gate.latest('t', c.check)), 'v1');
+    const b = gate.versions('t', c.check);
+    c.release();
+    assert.equal(versionOf(await b), 'v2');
+  });
+});
