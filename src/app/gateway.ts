@@ -14,6 +14,8 @@ import { ShadowCatalog, type ServedTables } from '../catalog/index.ts';
 import { measureStorage } from '../billing/index.ts';
 import { embeddedLedgerAccess, externalLedgerAccess, LEDGER_ENGINE, LedgerConnector, StatementLog, type LedgerAccess, type LedgerConnection } from '../ledger/index.ts';
 import { BudgetGuard, BudgetStore, WebhookSender } from '../budgets/index.ts';
+import { MigrationRegistry, MigrationStore, ShadowRunner } from '../migration/index.ts';
+import { Metrics } from '../metrics/index.ts';
 import { ResultCache } from '../cache/index.ts';
 import type { CostPolicy } from '../executor/costing.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
@@ -23,6 +25,7 @@ import { Executor } from '../executor/index.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../metastore/index.ts';
 import { buildUserDirectory, type UserRecord } from '../executor/index.ts';
 import { build as buildHttp } from '../http/index.ts';
+import type { MigrationAdmin } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { VERSION } from '../version.ts';
 import { PgServer } from '../wire/index.ts';
@@ -51,6 +54,7 @@ interface Metastore {
   catalog: ShadowCatalog;
   ledger: StatementLog;
   budgets: Budgets;
+  migrations: Migrations;
   /** The ledger served as tables (schema tollgate), each user seeing their team's rows. */
   ledgerConnector: LedgerConnector;
   stop(): Promise<void>;
@@ -96,13 +100,16 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
   const openLedger = ledger;
   const served = ledgerConnector;
   const budgets = await startBudgets(config, access.owner, logger.child({ component: 'budgets' }));
+  const migrations = await startMigrations(config, access.owner, budgets.pool, logger.child({ component: 'migrations' }));
   return {
     catalog,
     ledger: openLedger,
     ledgerConnector: served,
     budgets,
+    migrations,
     // The ledger connector is closed with the other engines (it is one of them once started).
     stop: async () => {
+      await migrations.stop();
       await budgets.stop();
       await openLedger.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await catalog.close().catch(() => {});
@@ -150,6 +157,39 @@ async function startBudgets(config: Config, owner: LedgerConnection, logger: Log
       sweep.stop();
       await webhooks.close(2000).catch(() => {});
       await pool.end().catch(() => {});
+    },
+  };
+}
+
+interface Migrations {
+  store: MigrationStore;
+  registry: MigrationRegistry;
+  runner: ShadowRunner;
+  stop(): Promise<void>;
+}
+
+/** Table migrations (migration/): their states on every instance (LISTEN/NOTIFY) and the shadow runner. */
+async function startMigrations(config: Config, owner: LedgerConnection, pool: pg.Pool, logger: Logger): Promise<Migrations> {
+  const store = new MigrationStore(pool);
+  const registry = new MigrationRegistry(store, owner, logger);
+  await registry.start();
+  const shadow = config.migrations.shadow;
+  const runner = new ShadowRunner({
+    store,
+    logger,
+    maxConcurrent: shadow.maxConcurrent,
+    maxBytesPerDay: shadow.maxBytesPerDay,
+    floatTolerance: shadow.floatTolerance,
+    maxRows: shadow.maxRows,
+    timeoutMs: shadow.timeoutSeconds * 1000,
+  });
+  return {
+    store,
+    registry,
+    runner,
+    stop: async () => {
+      await registry.close();
+      await runner.drain();
     },
   };
 }
@@ -261,6 +301,8 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   // The budget store exists once the metastore is up; the HTTP API (up first, for /health) asks for it.
   let budgetStore: BudgetStore | undefined;
   let ledgerPool: pg.Pool | undefined;
+  let migrationAdmin: MigrationAdmin | undefined;
+  const metrics = new Metrics();
   const http: FastifyInstance = await buildHttp({
     logger,
     version: VERSION,
@@ -269,6 +311,8 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     currency: config.billing.currency,
     budgets: () => budgetStore,
     ledgerPool: () => ledgerPool,
+    migrations: () => migrationAdmin,
+    metrics,
     timeZone: config.budgets.timeZone,
     isReady: () => ready,
     engineHealth: async () => {
@@ -307,6 +351,10 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     const refresher = new CatalogRefresher(connectors, logger.child({ component: 'catalog' }));
     await refresher.refresh();
     if (metastore) await refresher.attach(metastore.catalog);
+    if (metastore) {
+      const { store, registry } = metastore.migrations;
+      migrationAdmin = { store, reload: () => registry.reload(), enginesOf: (schema, name) => refresher.served().replicas(schema, name).map((r) => r.engine) };
+    }
     const health = new EngineHealth(connectors, logger.child({ component: 'health' }));
     refresher.every(config.catalog.refreshIntervalSeconds * 1000);
     const storage = metastore ? startStorageCharges(config, connectors, () => refresher.served(), metastore.ledger, logger.child({ component: 'storage' })) : null;
@@ -331,6 +379,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       })),
       maxRowsPerPart: config.routing.maxRowsPerPart,
       ...(joinHost && { joinHost }),
+      ...(metastore && { migrations: metastore.migrations.registry }),
       logger: logger.child({ component: 'router' }),
     });
     const executor = new Executor({
@@ -340,6 +389,8 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       logger,
       billing: costPolicy(config),
       cache: new ResultCache(config.cache),
+      metrics,
+      ...(metastore && { shadow: metastore.migrations.runner }),
       ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger, budgets: metastore.budgets.guard }),
     });
     const pg = new PgServer({

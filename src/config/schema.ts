@@ -248,6 +248,21 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    migrations: Type.Object(
+      {
+        shadow: Type.Object(
+          {
+            maxConcurrent: Type.Integer({ minimum: 1, default: 2, description: 'Shadow statements running at once on an instance; beyond it a sample is dropped.' }),
+            maxBytesPerDay: Type.Integer({ minimum: 0, default: 1024 ** 4, description: 'Estimated bytes shadow runs may read per day on an instance (both sides).' }),
+            floatTolerance: Type.Number({ exclusiveMinimum: 0, maximum: 0.1, default: 1e-9, description: 'Relative tolerance of floats in comparisons.' }),
+            maxRows: Type.Integer({ minimum: 1, default: 1_000_000, description: 'Rows compared at most per side; a larger result is recorded as skipped.' }),
+            timeoutSeconds: Type.Integer({ minimum: 1, default: 600, description: 'Longest a shadow side may run.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {}, description: 'Moving tables between engines (table states are set through the admin API).' },
+    ),
     ledger: Type.Optional(
       Type.Object(
         {

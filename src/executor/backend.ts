@@ -2,6 +2,8 @@ import type { Config } from '../config/index.ts';
 import type { ShadowCatalog } from '../catalog/index.ts';
 import type { StatementLog } from '../ledger/index.ts';
 import type { BudgetGuard } from '../budgets/index.ts';
+import type { ShadowRunner } from '../migration/index.ts';
+import type { Metrics } from '../metrics/index.ts';
 import type { ResultCache } from '../cache/index.ts';
 import type { QueryRouter } from './query-router.ts';
 import type { CostPolicy } from './costing.ts';
@@ -25,6 +27,10 @@ export interface ExecutorDeps {
   billing?: CostPolicy;
   /** Team budgets: a query's cost is held before it runs, settled after. */
   budgets?: BudgetGuard;
+  /** Runs sampled statements on both sides of a table migration (migration/shadow.ts). */
+  shadow?: ShadowRunner;
+  /** Counters and histograms served at /metrics. */
+  metrics?: Metrics;
   /** The result cache shared by every session. */
   cache?: ResultCache;
 }
@@ -53,6 +59,7 @@ export class Executor implements GatewayBackend {
       throw new GatewayError('INVALID_DATABASE', `database "${info.database}" does not exist`, {
         hint: `tollgate serves one database, "${database}".`,
       });
+    this.deps.metrics?.sessionOpened();
     return new GatewaySession({
       id: this.nextSessionId++,
       user,
@@ -66,6 +73,8 @@ export class Executor implements GatewayBackend {
       ...(this.deps.billing && { billing: this.deps.billing }),
       ...(this.deps.budgets && { budgets: this.deps.budgets }),
       ...(this.deps.cache && { cache: this.deps.cache }),
+      ...(this.deps.shadow && { shadow: this.deps.shadow }),
+      ...(this.deps.metrics && { metrics: this.deps.metrics }),
       plans: this.plans,
     });
   }

@@ -3,6 +3,7 @@ import type { ServedTables } from '../catalog/served-tables.ts';
 import type { ColumnInfo, Connector, DescribeResult, QueryContext, ResultStream } from '../connectors/contract.ts';
 import { DuckDBConnector, type InputRelation } from '../connectors/duckdb/index.ts';
 import { GatewayError } from '../errors/index.ts';
+import { decideMigration, type TableMigration } from '../migration/index.ts';
 import type { Logger } from '../log/index.ts';
 import { analyzeQuery, type Analysis, type TableRead } from '../parser/index.ts';
 import { unknownEstimate, type ScanEstimate, type TableScanDetail } from '../estimate/index.ts';
@@ -24,6 +25,8 @@ export interface QueryRouterOptions {
    * configured DuckDB engine if there is any, else this private in-memory one (the gateway makes it).
    */
   joinHost?: DuckDBConnector;
+  /** Table migrations in force (migration/registry.ts): they pin tables to an engine and sample shadow runs. */
+  migrations?: { current(): ReadonlyMap<string, TableMigration> };
   logger: Logger;
 }
 
@@ -35,6 +38,8 @@ export interface RoutedQuery {
   route: Route;
   /** Present when route.kind is 'federated'. */
   federation?: Federation;
+  /** Migrating tables in shadow state whose new engine should also run this statement (sampled). */
+  shadow?: TableMigration[];
 }
 
 /** A federated statement's plan, where it is joined, and its plan of table parts only (see loadsAsIs). */
@@ -103,7 +108,11 @@ export class QueryRouter {
   }
 
   /** Decides the route; for a federated statement also its parts (which depend on the bound values). */
-  route(sql: string, searchPath: readonly string[], context: RouteContext, params?: readonly PgValue[]): RoutedQuery {
+  /**
+   * `pins` replaces the migrations' decision (a shadow run routes the same statement to the other side).
+   * `queryId` makes canary and shadow draws stable for a statement.
+   */
+  route(sql: string, searchPath: readonly string[], context: RouteContext, params?: readonly PgValue[], opts: { queryId?: string; pins?: ReadonlyMap<string, { engine: string; why: string }> } = {}): RoutedQuery {
     const analysis = this.analyze(sql, searchPath, params);
     const unknown = analysis.unknownTables[0];
     if (unknown) {
@@ -114,7 +123,12 @@ export class QueryRouter {
       });
     }
     const served = this.opts.served();
+    const migrations = this.opts.migrations?.current();
+    const decision = opts.pins === undefined && migrations && migrations.size > 0 ? decideMigration(analysis.tables, migrations, { team: context.team, queryId: opts.queryId ?? '' }) : undefined;
+    const pinned = opts.pins ?? decision?.pins;
+    const shadow = decision && decision.shadow.length > 0 ? { shadow: decision.shadow } : {};
     const route = chooseRoute({
+      ...(pinned && pinned.size > 0 && { pinned }),
       tables: analysis.tables,
       served,
       rules: this.opts.rules,
@@ -122,7 +136,7 @@ export class QueryRouter {
       engines: this.engineNames,
       isUp: (e) => this.opts.health.isUp(e),
     });
-    if (route.kind === 'single') return { sql, analysis, route };
+    if (route.kind === 'single') return { sql, analysis, route, ...shadow };
     // Joined on a DuckDB engine the statement reads (its tables stay in place), else on any DuckDB (every
     // table is then a part).
     const host =
@@ -143,7 +157,7 @@ export class QueryRouter {
       if (!p) plans.set(signature, (p = planFederation({ sql, tables: analysis.tables, exact: analysis.exact, assignments: route.assignments, host: hostName, served, searchPath, wholeSubqueries: whole })));
       return p;
     };
-    return { sql, analysis, route, federation: { ...plan(true), host, tablePartsOnly: () => plan(false) } };
+    return { sql, analysis, route, federation: { ...plan(true), host, tablePartsOnly: () => plan(false) }, ...shadow };
   }
 
   /** Result columns and parameter types without running the statement. */

@@ -33,6 +33,9 @@ import type { ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
 import { statementTags, type StatementKind, type StatementLog } from '../ledger/index.ts';
 import type { Admission, BudgetGuard } from '../budgets/index.ts';
+import type { ShadowRunner } from '../migration/index.ts';
+import type { Metrics } from '../metrics/index.ts';
+import { submitShadow, type ShadowRequest } from './shadow-hook.ts';
 import { decideCaching, hitNotice, recordingStream, replayStream, type CacheDecision, type CacheEntry, type Claim, type ResultCache } from '../cache/index.ts';
 
 export interface GatewaySessionOptions {
@@ -59,6 +62,10 @@ export interface GatewaySessionOptions {
   budgets?: BudgetGuard;
   /** The result cache, shared by the sessions of one executor; without it, every query runs. */
   cache?: ResultCache;
+  /** Runs sampled statements on both sides of a table migration; without it, nothing is shadowed. */
+  shadow?: ShadowRunner;
+  /** Counters and histograms served at /metrics. */
+  metrics?: Metrics;
 }
 
 /** How a statement is answered, decided once per statement text. */
@@ -172,9 +179,13 @@ export class GatewaySession implements BackendSession, SessionContext {
   private readonly costings = new Map<string, Costing>();
   /** Budget reservations of statements not recorded yet, by ledger id. */
   private readonly reservations = new Map<string, string>();
+  /** Statements sampled for a table migration's shadow run, submitted once they succeed. */
+  private readonly shadows = new Map<string, ShadowRequest>();
   /** Statements answered from the result cache and not recorded yet: ledger id → the cost they saved. */
   private readonly cacheHits = new Map<string, number>();
   private status: TransactionStatus = 'I';
+  /** close() ran (it may be called more than once; the session gauge counts it once). */
+  private closed = false;
   private eventSink: SessionEvents | null = null;
   readonly log: Logger;
 
@@ -366,13 +377,18 @@ export class GatewaySession implements BackendSession, SessionContext {
     const costing = id === undefined ? undefined : this.costings.get(id);
     const reservation = id === undefined ? undefined : this.reservations.get(id);
     const savedCost = id === undefined ? undefined : this.cacheHits.get(id);
+    const shadow = id === undefined ? undefined : this.shadows.get(id);
     if (id !== undefined) {
       this.costings.delete(id);
       this.reservations.delete(id);
       this.cacheHits.delete(id);
+      this.shadows.delete(id);
     }
     const ledger = this.opts.ledger;
     const error = outcome.error === undefined ? undefined : toGatewayError(outcome.error);
+    // Only a statement the client got an answer to is compared: off its path, after it ended.
+    if (shadow && !error && this.opts.shadow) submitShadow({ router: this.opts.router, runner: this.opts.shadow, billing: this.opts.billing }, shadow);
+    this.countStatement(kind, started, costing, error, savedCost);
     const application = this.settings.get('application_name') ?? '';
     // Failed, refused and cancelled statements cost nothing; their estimate is kept.
     const billed = costing && !error ? { billedBytes: costing.charge.billedBytes, cost: costing.charge.cost } : {};
@@ -404,6 +420,25 @@ export class GatewaySession implements BackendSession, SessionContext {
       }, { urgent });
     await settled;
     if (id !== undefined && costing && (kind === 'query' || kind === 'copy')) this.collectActualBytes(id, this.lastEngines);
+  }
+
+  /** The statement in /metrics: by kind, engine and outcome, its bytes and cost, and its duration. */
+  private countStatement(kind: StatementKind, started: Date, costing: Costing | undefined, error: GatewayError | undefined, savedCost: number | undefined): void {
+    const metrics = this.opts.metrics;
+    if (!metrics) return;
+    const status = error ? (error.kind === 'cancelled' ? 'cancelled' : error.refused ? 'refused' : 'error') : 'ok';
+    metrics.statementFinished({
+      kind,
+      engine: kind === 'catalog' || this.lastEngines === '' ? null : this.lastEngines,
+      status,
+      estimatedBytes: costing?.charge.estimatedBytes ?? null,
+      billedBytes: costing && !error ? costing.charge.billedBytes : 0,
+      cost: costing && !error ? costing.charge.cost : 0,
+      team: this.opts.user.team,
+      cacheHit: savedCost !== undefined,
+      durationMs: Date.now() - started.getTime(),
+    });
+    if (error?.code === 'BUDGET_EXCEEDED') metrics.budgetRefused(this.opts.user.team);
   }
 
   /**
@@ -460,9 +495,21 @@ export class GatewaySession implements BackendSession, SessionContext {
   private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
     const declared = p?.declaredTypes ?? [];
     const paramTypes = p?.paramTypes ?? params.map(() => 0);
-    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params);
+    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params, { queryId: this.queryId });
     this.lastEngines = this.opts.router.enginesOf(routed);
     this.log.debug({ route: routed.route, paramTypes }, 'statement routed');
+    if (routed.shadow && this.opts.shadow) {
+      this.shadows.set(this.queryId, {
+        sql,
+        params,
+        paramTypes,
+        searchPath: this.searchPathList(),
+        route: this.routeContext(),
+        query: this.queryContext(this.queryId),
+        compile: this.compiler(declared),
+        tables: routed.shadow,
+      });
+    }
     const cached = await this.cacheLookup(sql, routed, params);
     if (cached && 'hit' in cached) return this.serveHit(cached.hit, sql, p);
     const claim = cached?.claim;
@@ -613,6 +660,8 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   async close(): Promise<void> {
+    if (!this.closed) this.opts.metrics?.sessionClosed();
+    this.closed = true;
     this.eventSink = null;
     await this.cursors.closeAll();
     this.catalogConnection?.release();

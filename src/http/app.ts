@@ -11,6 +11,7 @@ import { httpLogger } from './logger.ts';
 import { SignInLimiter } from './rate-limit.ts';
 import { adminBudgetRoutes } from './routes/admin-budgets.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
+import { adminMigrationRoutes, type MigrationAdmin } from './routes/admin-migrations.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { docsRoutes, registerOpenApi } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -47,6 +48,8 @@ export interface HttpDeps {
   currency?: string;
   /** The gateway's metrics, served at /metrics; default a fresh set (all zero). */
   metrics?: Metrics;
+  /** Table migrations (admin), as a getter like `budgets`; absent: those routes answer 503. */
+  migrations?: () => MigrationAdmin | undefined;
   /** Failed sign-in limits; tests pass one with a fake clock. */
   signInLimiter?: SignInLimiter;
   /** The clock for override windows, dates and tokens; tests pass a fake one. */
@@ -88,6 +91,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: '/v1', ctx });
   await app.register(adminBudgetRoutes, { prefix: '/v1/admin', ctx });
   await app.register(adminTokenRoutes, { prefix: '/v1/admin', ctx });
+  await app.register(adminMigrationRoutes, { prefix: '/v1/admin', ctx, migrations: deps.migrations ?? (() => undefined) });
   await app.register(teamBudgetRoutes, { prefix: '/v1', ctx });
   await app.register(teamReportRoutes, { prefix: '/v1', ctx });
   return app;

@@ -246,6 +246,48 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       'CREATE INDEX api_tokens_user ON ledger.api_tokens (user_name, created_at)',
     ],
   },
+  {
+    // Table migrations (issue 11): each migrating table's state, every change with who made it, and the
+    // shadow runs' comparisons (both sides' rows, checksum, time, estimate and cost, billed to nobody's team).
+    version: 9,
+    statements: [
+      `CREATE TABLE ledger.table_migrations (
+        schema_name text NOT NULL,
+        table_name text NOT NULL,
+        old_engine text NOT NULL,
+        new_engine text NOT NULL,
+        state text NOT NULL CHECK (state IN ('old-only', 'shadow', 'canary', 'new-only')),
+        canary_percent numeric NOT NULL DEFAULT 0 CHECK (canary_percent BETWEEN 0 AND 100),
+        canary_teams text[] NOT NULL DEFAULT '{}',
+        shadow_sample_rate numeric NOT NULL DEFAULT 1 CHECK (shadow_sample_rate BETWEEN 0 AND 1),
+        updated_at timestamptz NOT NULL,
+        updated_by text NOT NULL,
+        PRIMARY KEY (schema_name, table_name)
+      )`,
+      `CREATE TABLE ledger.migration_changes (
+        id bigserial PRIMARY KEY,
+        schema_name text NOT NULL,
+        table_name text NOT NULL,
+        changed_at timestamptz NOT NULL DEFAULT now(),
+        changed_by text NOT NULL,
+        before jsonb,
+        after jsonb NOT NULL
+      )`,
+      `CREATE TABLE ledger.migration_comparisons (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        schema_name text NOT NULL,
+        table_name text NOT NULL,
+        statement text NOT NULL,
+        fingerprint text NOT NULL,
+        outcome text NOT NULL CHECK (outcome IN ('match', 'mismatch', 'error', 'skipped')),
+        reason text NOT NULL,
+        old_engine text NOT NULL, old_rows bigint, old_checksum text, old_ms double precision, old_estimated_bytes bigint, old_cost numeric, old_error text,
+        new_engine text NOT NULL, new_rows bigint, new_checksum text, new_ms double precision, new_estimated_bytes bigint, new_cost numeric, new_error text
+      )`,
+      'CREATE INDEX migration_comparisons_table_at ON ledger.migration_comparisons (schema_name, table_name, at)',
+    ],
+  },
 ];
 
 /** An arbitrary constant naming tollgate's migration lock among the server's advisory locks. */

@@ -40,6 +40,11 @@ export interface RoutingInput {
   engines: readonly string[];
   /** Whether an engine is up (as last seen by its health checks). */
   isUp: (engine: string) => boolean;
+  /**
+   * Tables that must be read from one engine (a table migration's state), by lower-case `schema.name`.
+   * They override rules and the session setting for those tables only.
+   */
+  pinned?: ReadonlyMap<string, { engine: string; why: string }>;
 }
 
 function globMatches(glob: string, text: string): boolean {
@@ -85,6 +90,19 @@ export function chooseRoute(input: RoutingInput): Route {
   for (const t of input.tables) {
     const replicas = input.served.replicas(t.schema, t.name);
     if (replicas.length === 0) throw new GatewayError('UNDEFINED_TABLE', `relation "${qualified(t)}" does not exist`);
+    const pin = input.pinned?.get(qualified(t).toLowerCase());
+    if (pin) {
+      if (!replicas.some((r) => r.engine === pin.engine))
+        throw new GatewayError('ENGINE_UNAVAILABLE', `${qualified(t)} is pinned to engine "${pin.engine}" (${pin.why}), which does not serve it`, {
+          hint: 'Ask an admin to check the table’s migration: both engines must serve the table.',
+        });
+      if (!input.isUp(pin.engine))
+        throw new GatewayError('ENGINE_UNAVAILABLE', `${qualified(t)} cannot be read: engine "${pin.engine}" is down (${pin.why})`, {
+          hint: 'Try again later; the gateway health page shows the engines’ state.',
+        });
+      candidates.set(qualified(t), new Set([pin.engine]));
+      continue;
+    }
     const up = replicas.filter((r) => input.isUp(r.engine)).map((r) => r.engine);
     if (up.length === 0) {
       const names = replicas.map((r) => r.engine);
@@ -101,10 +119,14 @@ export function chooseRoute(input: RoutingInput): Route {
     return { kind: 'single', engine: live.engine, reason: `reads no table; ${live.why}` };
   }
   const sets = [...candidates.values()];
+  const pinnedWhy = input.tables.flatMap((t) => input.pinned?.get(qualified(t).toLowerCase())?.why ?? []);
+  const pins = pinnedWhy.length > 0 ? `; ${[...new Set(pinnedWhy)].join('; ')}` : '';
   for (const p of prefs) {
     if (sets.every((s) => s.has(p.engine))) {
       const only = sets.every((s) => s.size === 1);
-      return { kind: 'single', engine: p.engine, reason: only ? `only ${p.engine} holds ${[...candidates.keys()].join(', ')}` : p.why };
+      // A pin makes a table's only candidate its pinned engine: say the pin, not "only X holds it".
+      const why = only && pinnedWhy.length > 0 ? pins.slice(2) : `${only ? `only ${p.engine} holds ${[...candidates.keys()].join(', ')}` : p.why}${pins}`;
+      return { kind: 'single', engine: p.engine, reason: why };
     }
   }
   const assignments = input.tables.map((table) => {
@@ -112,5 +134,5 @@ export function chooseRoute(input: RoutingInput): Route {
     return { table, engine: prefs.find((p) => set.has(p.engine))!.engine };
   });
   const engines = [...new Set(assignments.map((a) => a.engine))];
-  return { kind: 'federated', assignments, reason: `no single engine holds every table; reading from ${engines.join(', ')}` };
+  return { kind: 'federated', assignments, reason: `no single engine holds every table; reading from ${engines.join(', ')}${pins}` };
 }

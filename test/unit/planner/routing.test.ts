@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ServedTables, type ServedTable } from '../../../src/catalog/served-tables.ts';
 import { chooseRoute, type RoutingInput, type RoutingRule } from '../../../src/planner/routing.ts';
+import { OID } from '../../../src/pgtypes/oids.ts';
 
 const table = (engine: string, schema: string, name: string): ServedTable => ({ engine, schema, name, columns: [{ name: 'id', typeOid: 23, typeModifier: -1 }] });
 // lake.bookings on duck only; crm.customers on pg only; lake.hotels replicated on duck and pg.
@@ -77,5 +78,33 @@ describe('routing', () => {
   it('an unknown table is 42P01; a statement reading no table runs on the first live engine', () => {
     assert.throws(() => route([['lake', 'nope']]), (e: { sqlstate: string }) => e.sqlstate === '42P01');
     assert.deepEqual(route([], { isUp: (e) => e === 'pg' }), { kind: 'single', engine: 'pg', reason: 'reads no table; config order' });
+  });
+});
+
+describe('routing: tables pinned by a migration', () => {
+  const col = (name: string) => ({ name, typeOid: OID.int4, typeModifier: -1 });
+  const served = new ServedTables([
+    { engine: 'old', schema: 's', name: 't', columns: [col('a')] },
+    { engine: 'new', schema: 's', name: 't', columns: [col('a')] },
+    { engine: 'old', schema: 's', name: 'u', columns: [col('a')] },
+  ]);
+  const base = { served, rules: [], context: { user: 'a', team: 'x', application: '', sessionEngine: '' }, engines: ['old', 'new'], isUp: () => true };
+  const t = { schema: 's', name: 't' };
+
+  it('a pin wins over config order, rules and the session setting, and says why', () => {
+    const pinned = new Map([['s.t', { engine: 'new', why: 'migration of s.t: new-only' }]]);
+    const r = chooseRoute({ ...base, tables: [t], pinned, context: { ...base.context, sessionEngine: 'old' } });
+    assert.deepEqual(r, { kind: 'single', engine: 'new', reason: 'migration of s.t: new-only' });
+  });
+
+  it('a pinned table joined with one only the old engine holds is federated', () => {
+    const pinned = new Map([['s.t', { engine: 'new', why: 'canary' }]]);
+    const r = chooseRoute({ ...base, tables: [t, { schema: 's', name: 'u' }], pinned });
+    assert.equal(r.kind, 'federated');
+  });
+
+  it('a pinned engine that is down fails fast naming it, rather than reading the other side', () => {
+    const pinned = new Map([['s.t', { engine: 'new', why: 'migration of s.t: new-only' }]]);
+    assert.throws(() => chooseRoute({ ...base, tables: [t], pinned, isUp: (e) => e !== 'new' }), /engine "new" is down \(migration of s\.t: new-only\)/);
   });
 });
