@@ -303,6 +303,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   let ledgerPool: pg.Pool | undefined;
   let migrationAdmin: MigrationAdmin | undefined;
   const metrics = new Metrics();
+  let queryBackend: Executor | undefined;
   const http: FastifyInstance = await buildHttp({
     logger,
     version: VERSION,
@@ -313,6 +314,8 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     ledgerPool: () => ledgerPool,
     migrations: () => migrationAdmin,
     metrics,
+    backend: () => queryBackend,
+    database: config.server.database,
     timeZone: config.budgets.timeZone,
     isReady: () => ready,
     engineHealth: async () => {
@@ -393,6 +396,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       ...(metastore && { shadow: metastore.migrations.runner }),
       ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger, budgets: metastore.budgets.guard }),
     });
+    queryBackend = executor;
     const pg = new PgServer({
       backend: executor,
       logger: logger.child({ component: 'wire' }),

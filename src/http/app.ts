@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { BudgetStore } from '../budgets/index.ts';
 import type { UserRecord } from '../executor/users.ts';
+import type { GatewayBackend } from '../wire/backend.ts';
 import type { Logger } from '../log/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import { Authenticator } from './auth.ts';
@@ -14,9 +15,11 @@ import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminMigrationRoutes, type MigrationAdmin } from './routes/admin-migrations.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { docsRoutes, registerOpenApi } from './routes/docs.ts';
+import { estimateRoutes } from './routes/estimate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { queryRoutes } from './routes/query.ts';
 import { teamBudgetRoutes } from './routes/team-budget.ts';
 import { teamReportRoutes } from './routes/team-reports.ts';
 import { tokenStoreOn } from './tokens.ts';
@@ -50,6 +53,13 @@ export interface HttpDeps {
   metrics?: Metrics;
   /** Table migrations (admin), as a getter like `budgets`; absent: those routes answer 503. */
   migrations?: () => MigrationAdmin | undefined;
+  /**
+   * The executor, as a getter like `budgets` (it starts after the HTTP app): POST /v1/query and
+   * /v1/estimate open their sessions on it. Absent or undefined: those routes answer 503.
+   */
+  backend?: () => GatewayBackend | undefined;
+  /** server.database, the database HTTP sessions open (default: the user's name, which is accepted too). */
+  database?: string;
   /** Failed sign-in limits; tests pass one with a fake clock. */
   signInLimiter?: SignInLimiter;
   /** The clock for override windows, dates and tokens; tests pass a fake one. */
@@ -94,5 +104,8 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(adminMigrationRoutes, { prefix: '/v1/admin', ctx, migrations: deps.migrations ?? (() => undefined) });
   await app.register(teamBudgetRoutes, { prefix: '/v1', ctx });
   await app.register(teamReportRoutes, { prefix: '/v1', ctx });
+  const queries = { ctx, backend: deps.backend ?? (() => undefined), database: deps.database };
+  await app.register(queryRoutes, { prefix: '/v1', ...queries });
+  await app.register(estimateRoutes, { prefix: '/v1', ...queries });
   return app;
 }
