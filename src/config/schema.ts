@@ -228,8 +228,8 @@ export const ConfigSchema = Type.Object(
     cache: Type.Object(
       {
         enabled: Type.Boolean({
-          default: false,
-          description: 'Serve repeated queries from the result cache, free (sessions can SET tollgate.cache = off). Off by default: with it on, a repeated query is not billed nor held against a budget.',
+          default: true,
+          description: 'Serve repeated queries from the result cache, free (sessions can SET tollgate.cache = off): a hit is not billed nor held against a budget.',
         }),
         maxBytes: Type.Integer({ minimum: 0, default: 256 * 2 ** 20, description: 'Memory all cached results may take together; the least recently used are evicted past it.' }),
         ttlSeconds: Type.Integer({ minimum: 0, default: 24 * 3600, description: 'How long a result is kept while the data of every table it read is unchanged.' }),

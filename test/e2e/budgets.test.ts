@@ -24,12 +24,14 @@ interface Outcome {
   notices: string[];
 }
 
-async function run(gateway: Gateway, user: string, sql: string, setup: string[] = []): Promise<Outcome> {
+async function run(gateway: Gateway, user: string, sql: string, setup: string[] = [], opts: { cache?: boolean } = {}): Promise<Outcome> {
   const c = new pg.Client({ ...gateway.clientConfig(user), application_name: `budgets-test-${process.pid}` });
   const notices: string[] = [];
   c.on('notice', (n) => notices.push(n.message ?? ''));
   await c.connect();
   try {
+    // The same statement repeats: without this the repeats would be (free) cache hits, not billed runs.
+    if (!opts.cache) await c.query('SET tollgate.cache = off');
     for (const s of setup) await c.query(s);
     await c.query(sql);
     return { ok: true, notices };
@@ -125,6 +127,21 @@ for (const ledger of ledgerVariants()) {
       assert.ok(first.ok, first.message);
       const second = await run(gateway, 'alice', QUERY, [`SET tollgate.budget_override = '${token}'`]);
       assert.equal(second.code, '53400');
+    });
+
+    it('a cache hit is free: it runs even when the budget is spent, and holds nothing', async () => {
+      const sql = 'SELECT count(*) AS budget_cached FROM lake.hotels';
+      await store.setBudget('growth', { monthly: 1000 }, 'test');
+      const first = await run(gateway, 'alice', sql, [], { cache: true });
+      assert.ok(first.ok, first.message);
+      const spent = (await store.status('growth')).month.spent;
+      await store.setBudget('growth', { monthly: spent }, 'test');
+      assert.equal((await run(gateway, 'alice', QUERY)).code, '53400', 'the budget is spent');
+      const again = await run(gateway, 'alice', sql, [], { cache: true });
+      assert.ok(again.ok, again.message);
+      assert.match(again.notices.join('\n'), /cache hit/);
+      const after = await store.status('growth');
+      assert.deepEqual([after.month.spent, after.month.reserved], [spent, 0]);
     });
 
     it('50 concurrent clients with budget for 10: exactly 10 run, the rest are refused, nothing is left reserved', async () => {
