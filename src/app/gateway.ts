@@ -269,6 +269,7 @@ async function createConnectors(config: Config, logger: Logger): Promise<Connect
             ...(engine.threads !== undefined && { threads: engine.threads }),
             ...(engine.memoryLimit !== undefined && { memoryLimit: engine.memoryLimit }),
             ...(engine.maxConnections !== undefined && { maxConnections: engine.maxConnections }),
+            ...(engine.watchFiles !== undefined && { watchFiles: engine.watchFiles }),
             logger,
           }),
         );

@@ -60,6 +60,9 @@ export const DuckDBEngineSchema = Type.Object(
     pricing: Type.Optional(PricingSchema),
     threads: Type.Optional(Type.Integer({ minimum: 1 })),
     memoryLimit: Type.Optional(Type.String({ description: "DuckDB memory_limit, e.g. '4GB'." })),
+    watchFiles: Type.Optional(
+      Type.Boolean({ description: 'Trust a table’s cached results while its directories report no change (inotify; default true). Off for network filesystems.' }),
+    ),
     maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
     tables: Type.Array(ParquetTableSchema, { default: [] }),
   },

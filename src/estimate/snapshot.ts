@@ -17,6 +17,7 @@
  * listed again on every check until it is older (like git's racily clean index entries), and a snapshot
  * with such a file or directory is not `settled`: its version may miss a change made in that tick.
  */
+import { DirWatch } from './dir-watch.ts';
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { listGlob, nodeFs, type GlobFs } from './glob.ts';
@@ -62,6 +63,10 @@ interface Entry {
   listedAt: number;
   /** When the files' sizes and mtimes were last taken. */
   filesCheckedAt: number;
+  /** Watched: every directory of this listing is watched. */
+  armed?: boolean;
+  /** Watched: the watch generation before the check that made this entry (trusted while unchanged). */
+  watchedFrom?: number;
 }
 
 /** Stats in flight at once (the libuv pool is shared with DuckDB's calls). */
@@ -69,6 +74,7 @@ const STAT_CONCURRENCY = 32;
 
 export class FileSnapshots {
   private readonly entries = new Map<string, Entry>();
+  private readonly watches = new Map<string, DirWatch>();
   private readonly fs: GlobFs;
   private readonly racyMs: number;
   private readonly fileCheckMs: number;
@@ -85,13 +91,39 @@ export class FileSnapshots {
    * The files `pattern` (absolute, maybe a glob) names now. `fileCheckMs`: sizes and mtimes taken less than
    * this long ago are trusted (a file overwritten in place since then is seen that much later).
    */
-  async get(pattern: string, opts: { fileCheckMs?: number } = {}): Promise<TableSnapshot> {
+  async get(pattern: string, opts: { fileCheckMs?: number; watched?: boolean } = {}): Promise<TableSnapshot> {
     const known = this.entries.get(pattern);
+    // Watched: a settled snapshot whose directories reported nothing since its check began is current.
+    const watch = opts.watched ? this.watchOf(pattern) : undefined;
+    if (watch && known?.watchedFrom !== undefined && known.snapshot.settled && watch.quietSince(known.watchedFrom)) return known.snapshot;
+    const generation = watch?.current();
     const start = this.now();
     const fileCheckMs = opts.fileCheckMs ?? this.fileCheckMs;
     const entry = (known !== undefined && (await this.revalidate(known, start, fileCheckMs))) || (await this.list(pattern, start));
+    // Trusted next time only if every directory was watched before this check started: arming now
+    // covers the next check; this one is trusted if the dirs were already armed (nothing new to arm).
+    if (watch && generation !== undefined) {
+      const existing = [...entry.dirs].filter(([, st]) => st !== null).map(([dir]) => dir);
+      const wasArmed = known?.armed === true && existing.every((d) => known.dirs.has(d));
+      const armed = watch.arm(existing);
+      entry.armed = armed;
+      if (armed && wasArmed) entry.watchedFrom = generation;
+      else delete entry.watchedFrom;
+    }
     this.entries.set(pattern, entry);
     return entry.snapshot;
+  }
+
+  /** Stops every directory watch. */
+  close(): void {
+    for (const w of this.watches.values()) w.close();
+    this.watches.clear();
+  }
+
+  private watchOf(pattern: string): DirWatch {
+    let w = this.watches.get(pattern);
+    if (!w) this.watches.set(pattern, (w = new DirWatch()));
+    return w;
   }
 
   /** Forgets every snapshot (the next get lists again). */

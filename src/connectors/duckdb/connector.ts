@@ -464,7 +464,7 @@ export class DuckDBConnector implements Connector {
 
   private scanEstimator(): DuckDBEstimator {
     this.ensureOpen();
-    this.estimator ??= new DuckDBEstimator(this.engine.instance, this.opts.tables, this.logger);
+    this.estimator ??= new DuckDBEstimator(this.engine.instance, this.opts.tables, this.logger, this.opts.watchFiles);
     return this.estimator;
   }
 

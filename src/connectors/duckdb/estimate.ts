@@ -28,6 +28,8 @@ export class DuckDBEstimator {
     private readonly instance: DuckDBInstance,
     private readonly tables: readonly ResolvedTable[],
     private readonly logger: Logger,
+    /** Trust a table's version while its directories report no change (inotify): see estimate/dir-watch.ts. */
+    private readonly watchFiles = true,
   ) {}
 
   private find(schema: string, name: string): ResolvedTable | undefined {
@@ -96,11 +98,14 @@ export class DuckDBEstimator {
 
   /** A lake table's data version (its snapshot's), or undefined: not a lake table, or files too fresh to trust (not settled). */
   async dataVersion(schema: string, name: string): Promise<string | undefined> {
-    const snap = await this.snapshot(schema, name);
-    return snap?.settled ? snap.version : undefined;
+    const t = this.find(schema, name);
+    if (t === undefined) return undefined;
+    const snap = await this.snapshots.get(t.absolutePath, { fileCheckMs: 0, watched: this.watchFiles });
+    return snap.settled ? snap.version : undefined;
   }
 
   async close(): Promise<void> {
+    this.snapshots.close();
     await this.queue;
     if (this.conn !== undefined) (await this.conn.catch(() => undefined))?.closeSync();
   }

@@ -29,6 +29,12 @@ export interface DuckDBConnectorOptions {
   logger?: Logger;
   /** Statements that may run at once (default 2 × cores). */
   maxConnections?: number;
+  /**
+   * Trust a lake table's data version while the directories of its files report no change (inotify),
+   * instead of stat-ing every file for each cached statement (default true). Turn it off for directories on
+   * a network filesystem, where changes made by other machines are not reported.
+   */
+  watchFiles?: boolean;
 }
 
 /** A table with its path resolved and what DuckDB must be allowed to read for it. */
@@ -85,6 +91,7 @@ export interface ValidatedOptions {
   threads?: number;
   memoryLimit?: string;
   maxConnections: number;
+  watchFiles: boolean;
 }
 
 export function validateOptions(options: DuckDBConnectorOptions): ValidatedOptions {
@@ -109,7 +116,7 @@ export function validateOptions(options: DuckDBConnectorOptions): ValidatedOptio
   }
   const maxConnections = options.maxConnections ?? 2 * Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   if (!Number.isInteger(maxConnections) || maxConnections < 1) throw invalid('maxConnections must be a positive integer');
-  const out: ValidatedOptions = { name: options.name, tables, maxConnections };
+  const out: ValidatedOptions = { name: options.name, tables, maxConnections, watchFiles: options.watchFiles ?? true };
   if (options.threads !== undefined) out.threads = options.threads;
   if (options.memoryLimit !== undefined) out.memoryLimit = options.memoryLimit.trim();
   return out;

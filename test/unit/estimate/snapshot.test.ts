@@ -210,3 +210,58 @@ describe('FileSnapshots', () => {
     assert.notEqual(snapshotVersion([a, b]), snapshotVersion([a]));
   });
 });
+
+describe('FileSnapshots, watched (inotify): trusted without I/O until a directory reports a change', () => {
+  let dir: string;
+  let fs: ReturnType<typeof countingFs>;
+  let snaps: FileSnapshots;
+  const pattern = () => path.join(dir, '*', '*.parquet');
+  /** Gets until the version differs from `from` (the change notification arrives asynchronously). */
+  const nextVersion = async (from: string): Promise<string> => {
+    for (let i = 0; i < 200; i++) {
+      const s = await snaps.get(pattern(), { fileCheckMs: 0, watched: true });
+      if (s.version !== from) return s.version;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return from;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tollgate-watch-'));
+    for (const day of ['day=1', 'day=2']) {
+      await mkdir(path.join(dir, day));
+      await writeFile(path.join(dir, day, 'a.parquet'), 'aaaa');
+    }
+    const t = HOUR_AGO();
+    for (const p of [path.join(dir, 'day=1', 'a.parquet'), path.join(dir, 'day=2', 'a.parquet'), path.join(dir, 'day=1'), path.join(dir, 'day=2'), dir]) await utimes(p, t, t);
+    fs = countingFs();
+    snaps = new FileSnapshots({ fs });
+  });
+  after(() => snaps?.close());
+
+  test('unchanged: after two checks, no file system call at all', async () => {
+    const first = await snaps.get(pattern(), { fileCheckMs: 0, watched: true });
+    await snaps.get(pattern(), { fileCheckMs: 0, watched: true });
+    fs.reset();
+    const third = await snaps.get(pattern(), { fileCheckMs: 0, watched: true });
+    assert.equal(third.version, first.version);
+    assert.deepEqual([fs.readdirs, fs.stats], [0, 0]);
+    snaps.close();
+  });
+
+  test('a file overwritten in place (its directory untouched), a file added, a partition added: each seen', async () => {
+    let v = (await snaps.get(pattern(), { fileCheckMs: 0, watched: true })).version;
+    v = (await snaps.get(pattern(), { fileCheckMs: 0, watched: true })).version;
+    await writeFile(path.join(dir, 'day=1', 'a.parquet'), 'aaaaaaaa');
+    const overwritten = await nextVersion(v);
+    assert.notEqual(overwritten, v, 'the in-place overwrite is seen');
+    await writeFile(path.join(dir, 'day=2', 'b.parquet'), 'b');
+    const added = await nextVersion(overwritten);
+    assert.notEqual(added, overwritten, 'the new file is seen');
+    await mkdir(path.join(dir, 'day=3'));
+    await writeFile(path.join(dir, 'day=3', 'a.parquet'), 'c');
+    const partition = await nextVersion(added);
+    assert.notEqual(partition, added, 'the new partition is seen');
+    snaps.close();
+  });
+});
