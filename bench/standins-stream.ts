@@ -234,7 +234,7 @@ export async function benchStandinsStream(opts: { rows?: number; repeats?: numbe
           ? { name: 'vdb', kind, connection: { host: '127.0.0.1', port: child.port, database: 'vmart', user: 'dbadmin', password: { env: 'BENCH_STANDIN_PASSWORD' } }, tables: [{ schema: 'bench', name: 'events' }] }
           : { name: 'imp', kind, connection: { host: '127.0.0.1', port: child.port, auth: 'plain', user: 'tollgate', password: { env: 'BENCH_STANDIN_PASSWORD' } }, tables: [{ schema: 'bench', name: 'events' }] };
       const file = path.join(dir, `tollgate-${key}.yaml`);
-      await writeFile(file, YAML.stringify({ server: { host: '127.0.0.1', database: 'tollgate' }, demo: { generate: false }, engines: [engine], teams: demo.teams, users: demo.users, logLevel: 'warn' }));
+      await writeFile(file, YAML.stringify({ server: { host: '127.0.0.1', database: 'tollgate' }, demo: { generate: false }, engines: [engine], teams: demo.teams, users: demo.users, cache: { enabled: false }, logLevel: 'warn' }));
       gateway = await startGateway({ config: file, env: { BENCH_STANDIN_PASSWORD: 'secret' } });
       const through = viaTollgate(gateway);
       // Warm-up (JIT, the stand-in's DuckDB, the gateway's pool and catalog).

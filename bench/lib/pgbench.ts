@@ -1,0 +1,54 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../test/helpers/proc.ts';
+import type { Target } from '../../test/helpers/target.ts';
+
+export interface PgbenchRun {
+  /** Transactions per second, without the initial connection time (pgbench's own figure). */
+  tps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Transactions logged (one statement each). */
+  transactions: number;
+  /** Transactions that failed (pgbench continues past none: a failure aborts the client, so this is usually 0 or an error). */
+  failed: number;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentileSorted(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * pgbench with a custom script of one statement (`-n -M extended`), `clients` connections over `threads`
+ * threads for `seconds`, as user alice. TPS from pgbench's summary; p50/p99 from its per-transaction log (`-l`).
+ */
+export async function pgbench(target: Target, sql: string, opts: { clients: number; seconds: number; threads?: number; mode?: 'simple' | 'extended' | 'prepared'; allowEmpty?: boolean }): Promise<PgbenchRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-pgbench-'));
+  const threads = Math.min(opts.threads ?? 2, opts.clients);
+  try {
+    const script = join(dir, 'query.sql');
+    await writeFile(script, `${sql};\n`);
+    const args = ['-n', '-M', opts.mode ?? 'extended', '-c', String(opts.clients), '-j', String(threads), '-T', String(opts.seconds), '-f', script, '-l', '--log-prefix', join(dir, 'log')];
+    const r = await run('pgbench', args, { env: target.libpqEnv('alice'), timeoutMs: (opts.seconds + 120) * 1000 });
+    if (r.code !== 0) throw new Error(`pgbench against ${target.kind} failed (${r.code}): ${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}`);
+    const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout)?.[1]);
+    const failed = Number(/number of failed transactions: (\d+)/.exec(r.stdout)?.[1] ?? 0);
+    // Per transaction: client_id transaction_no time_us script_no time_epoch time_us_part.
+    const latencies: number[] = [];
+    for (const f of await readdir(dir)) {
+      if (!f.startsWith('log')) continue;
+      for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
+        const us = Number(line.split(' ')[2]);
+        if (line !== '' && Number.isFinite(us)) latencies.push(us / 1000);
+      }
+    }
+    if (latencies.length === 0 && opts.allowEmpty) return { tps: 0, p50Ms: NaN, p99Ms: NaN, transactions: 0, failed };
+    if (latencies.length === 0) throw new Error(`pgbench against ${target.kind} logged no transaction:\n${r.stdout.slice(-2000)}`);
+    latencies.sort((a, b) => a - b);
+    return { tps, p50Ms: percentileSorted(latencies, 50), p99Ms: percentileSorted(latencies, 99), transactions: latencies.length, failed };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
