@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.ts';
+import { AdminApi, ApiError, baseUrl, readPassword } from './admin-api.ts';
 import { GatewayError } from '../errors/index.ts';
 
 /**
@@ -36,13 +36,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** A refusal from the API (or no answer at all): printed as message and hint, exit code 1. */
-class ApiError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
-  }
-}
-
 function usage(message: string): GatewayError {
   return new GatewayError('CONFIG_INVALID', message, { hint: 'Run tollgate budget --help.' });
 }
@@ -61,7 +54,7 @@ export async function runBudget(argv: string[], env: NodeJS.ProcessEnv = process
   if (!user) throw usage('no user: pass --user or set TOLLGATE_USER');
   const changes = action === 'set' ? setFlags(values) : undefined;
   const overrideBody = action === 'override' ? overrideFlags(values) : undefined;
-  const api = new Api(await baseUrl(values), user, env.TOLLGATE_PASSWORD || (await readPassword(user)));
+  const api = new AdminApi(await baseUrl(values), user, env.TOLLGATE_PASSWORD || (await readPassword(user)));
   const path = `/v1/admin/teams/${encodeURIComponent(team)}`;
   try {
     switch (action) {
@@ -133,55 +126,6 @@ interface Override {
   uses: number | null;
 }
 type BudgetBody = Omit<Budget, 'team' | 'updatedAt' | 'updatedBy'>;
-
-class Api {
-  private readonly authorization: string;
-
-  constructor(private readonly base: string, user: string, password: string) {
-    this.authorization = `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
-  }
-
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = new URL(path, this.base);
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers: { authorization: this.authorization, accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new ApiError(`cannot reach tollgate at ${this.base} (${cause?.code ?? cause?.message ?? (e as Error).message})`, 'Is the gateway running? Point --url at its HTTP port.');
-    }
-    const text = await res.text();
-    let json: unknown = undefined;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      /* not JSON: reported below by status */
-    }
-    if (!res.ok) {
-      const err = (json as { error?: { message?: string; hint?: string } } | undefined)?.error;
-      if (err?.message) throw new ApiError(err.message, err.hint);
-      throw new ApiError(`${method} ${url.pathname} answered HTTP ${res.status}`);
-    }
-    return json as T;
-  }
-}
-
-async function baseUrl(values: { url?: string | undefined; config?: string | undefined }): Promise<string> {
-  if (values.url) {
-    try {
-      return new URL(values.url).toString();
-    } catch {
-      throw usage(`--url ${JSON.stringify(values.url)} is not a URL`);
-    }
-  }
-  const port = values.config ? (await loadConfig(values.config)).server.httpPort : 8080;
-  return `http://127.0.0.1:${port}/`;
-}
 
 // ---- flags ----
 
@@ -296,45 +240,3 @@ function overrideText(o: Override): string {
   return `Override for ${o.team}: ${uses}, valid until ${o.validUntil}. The token is shown only now:\n${o.token}\n`;
 }
 
-// ---- password ----
-
-/** One line from stdin; not echoed when stdin is a terminal (as tollgate hash-password reads). */
-async function readPassword(user: string): Promise<string> {
-  const stdin = process.stdin;
-  if (stdin.isTTY) {
-    process.stderr.write(`Password for ${user}: `);
-    stdin.setRawMode(true);
-  }
-  const password = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    stdin.setEncoding('utf8');
-    const stop = (): void => {
-      stdin.off('data', onData);
-      stdin.off('end', finish);
-      if (stdin.isTTY) {
-        stdin.setRawMode(false);
-        process.stderr.write('\n');
-      }
-      stdin.pause();
-    };
-    const finish = (): void => {
-      stop();
-      resolve(buf);
-    };
-    const onData = (chunk: string): void => {
-      for (const ch of chunk) {
-        if (ch === '\n' || ch === '\r') return finish();
-        if (ch === '\u0003') {
-          stop();
-          return reject(new GatewayError('QUERY_CANCELED', 'interrupted'));
-        }
-        if (ch === '\u007f' || ch === '\b') buf = buf.slice(0, -1);
-        else buf += ch;
-      }
-    };
-    stdin.on('data', onData);
-    stdin.on('end', finish);
-  });
-  if (password === '') throw usage('no password: set TOLLGATE_PASSWORD or type one');
-  return password;
-}

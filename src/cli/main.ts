@@ -6,6 +6,7 @@ import { runServe } from './serve.ts';
 import { runHashPassword } from './hash-password.ts';
 import { runBudget } from './budget.ts';
 import { runDashboards } from './dashboards.ts';
+import { runMigrate } from './migrate.ts';
 
 const HELP = `tollgate ${VERSION}: a PostgreSQL-protocol SQL gateway that prices and budgets every query
 
@@ -14,6 +15,8 @@ Usage:
   tollgate hash-password [--user N] read a password from stdin, print a SCRAM-SHA-256 verifier for the config
   tollgate budget show|set|history|override <team> [options]
                                     manage team budgets through a running gateway (tollgate budget --help)
+  tollgate migrate show|set|rollback|history [schema.table] [options]
+                                    move a table between engines: shadow, canary, rollback (tollgate migrate --help)
   tollgate dashboards push --metabase URL --api-key KEY [options]
                                     create or update the Metabase dashboards of dashboards/ (tollgate dashboards --help)
   tollgate --help | --version
@@ -41,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   // budget and dashboards have options of their own; they parse them themselves.
   if (argv[0] === 'budget') return runBudget(argv.slice(1));
   if (argv[0] === 'dashboards') return runDashboards(argv.slice(1));
+  if (argv[0] === 'migrate') return runMigrate(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { gatewayCliPath, repoRoot, startGateway, type Gateway } from '../helpers/gateway.ts';
+import { run } from '../helpers/proc.ts';
 import { metastoreClient } from '../helpers/metastore.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { targetKind, type Target } from '../helpers/target.ts';
@@ -182,6 +183,27 @@ describe('table migrations: lake.hotels from the lake to PostgreSQL', { skip: ta
     const list = (changes.json as { changes: Array<{ by: string; after: { state: string } }> }).changes;
     assert.equal(list[0]!.after.state, 'old-only');
     assert.equal(list[0]!.by, 'admin');
+  });
+
+  it('the CLI: show lists the migration with its comparisons; rollback sets old-only', async () => {
+    const cli = (args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', gatewayCliPath, 'migrate', ...args, '--url', `http://127.0.0.1:${gateway.httpPort}`], {
+        cwd: repoRoot,
+        env: { ...process.env, TOLLGATE_USER: 'admin', TOLLGATE_PASSWORD: 'admin' },
+      });
+    await setState({ state: 'shadow', shadowSampleRate: 1 });
+    const shown = await cli(['show']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^lake\.hotels: lake -> crm, shadow \(sample 1\)/m);
+    assert.match(shown.stdout, /compared \d+: \d+ match, 1 mismatch/);
+    const back = await cli(['rollback', 'lake.hotels']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stdout, /lake\.hotels is now old-only/);
+    const asAnalyst = await run(process.execPath, ['--import', 'tsx', gatewayCliPath, 'migrate', 'show', '--url', `http://127.0.0.1:${gateway.httpPort}`], {
+      cwd: repoRoot,
+      env: { ...process.env, TOLLGATE_USER: 'alice', TOLLGATE_PASSWORD: 'alice' },
+    });
+    assert.equal(asAnalyst.code, 1);
   });
 
   it('bad input: an engine that does not serve the table, an unknown state, an unknown team', async () => {
