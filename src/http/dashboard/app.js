@@ -152,6 +152,14 @@ async function loadTeam(team) {
   show(budget, renderBudget, $('budget-error'));
   show(top, renderTopQueries, $('top-error'));
 
+  // Admins also see the table migrations (not per team): shadow comparisons, time and bytes on each side.
+  if (session?.me?.role === 'admin') {
+    const migrations = await Promise.allSettled([api('/v1/admin/migrations')]);
+    if (gen !== generation) return;
+    $('migrations-card').hidden = false;
+    show(migrations[0], renderMigrations, $('migrations-error'));
+    parts.push(...migrations);
+  }
   const failed = parts.filter((p) => p.status === 'rejected').length;
   $('load-state').textContent = failed ? `${failed} of ${parts.length} parts could not be loaded` : `Updated ${new Date().toLocaleTimeString()}`;
   view.dataset.state = failed ? 'partial' : 'ready';
@@ -176,12 +184,12 @@ const VALUES = [
   'month-cost', 'month-queries', 'month-bytes', 'cache-saved', 'cache-hits', 'budget-monthly', 'budget-remaining-line',
   'budget-used', 'budget-spent', 'budget-reserved', 'budget-amount', 'budget-limit', 'budget-forecast', 'budget-resets', 'budget-thresholds',
 ];
-const ERRORS = ['spend-error', 'engine-error', 'user-error', 'budget-error', 'top-error'];
+const ERRORS = ['spend-error', 'engine-error', 'user-error', 'budget-error', 'top-error', 'migrations-error'];
 
 function clearDashboard() {
   for (const name of VALUES) setValue(name, null, '—');
   for (const id of ERRORS) $(id).textContent = '';
-  for (const id of ['daily-rows', 'engine-rows', 'user-rows', 'top-rows', 'burn-marks']) $(id).replaceChildren();
+  for (const id of ['daily-rows', 'engine-rows', 'user-rows', 'top-rows', 'burn-marks', 'migration-rows']) $(id).replaceChildren();
   $('period').textContent = '';
   $('budget-none').hidden = true;
   $('budget-detail').hidden = true;
@@ -392,6 +400,31 @@ function renderTopQueries(data) {
     return tr;
   });
   $('top-rows').replaceChildren(...(rows.length ? rows : [emptyRow(6, 'No queries in this period.')]));
+}
+
+function renderMigrations(data) {
+  const side = (x) => `${x.engine}: ${x.avgMs === null ? '—' : `${x.avgMs.toFixed(1)} ms`}, ${formatCount(x.estimatedBytes)} bytes`;
+  const rows = data.migrations.map((m) => {
+    const tr = row(
+      [`${m.migration.schema}.${m.migration.table}`, m.migration.state, formatCount(m.compared), formatCount(m.mismatches), side(m.old), side(m.new), ''],
+      [false, false, true, true, false, false, false],
+    );
+    tr.dataset.testid = 'migration-row';
+    tr.children[3].dataset.testid = 'migration-mismatches';
+    tr.children[3].dataset.value = String(m.mismatches);
+    const example = m.examples[0];
+    if (example) {
+      const details = document.createElement('details');
+      const summary = document.createElement('summary');
+      summary.textContent = example.reason;
+      const pre = document.createElement('pre');
+      pre.textContent = example.statement;
+      details.append(summary, pre);
+      tr.children[6].append(details);
+    }
+    return tr;
+  });
+  $('migration-rows').replaceChildren(...(rows.length ? rows : [emptyRow(7, 'No table is migrating.')]));
 }
 
 const TIME = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });

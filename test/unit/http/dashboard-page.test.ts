@@ -121,6 +121,26 @@ function stubApi(app: FastifyInstance): void {
     };
     return { team: t, currency: 'USD', budget, status: { ...status, month }, forecast: { month: 1.23 } };
   });
+  app.get('/v1/admin/migrations', async (request, reply) => {
+    const u = authed(request, reply);
+    if (u === undefined) return reply;
+    if (u.role !== 'admin') return reply.code(403).send({ error: { code: 'INSUFFICIENT_PRIVILEGE', sqlstate: '42501', message: 'admins only' } });
+    const side = (engine: string, avgMs: number) => ({ engine, avgMs, estimatedBytes: 2048, cost: 0.0001 });
+    return {
+      migrations: [
+        {
+          migration: { schema: 'lake', table: 'hotels', oldEngine: 'lake', newEngine: 'crm', state: 'shadow', canaryPercent: 0, canaryTeams: [], shadowSampleRate: 1, updatedAt: new Date().toISOString(), updatedBy: 'admin' },
+          compared: 4,
+          matches: 3,
+          mismatches: 1,
+          errors: 0,
+          examples: [{ at: new Date().toISOString(), statement: 'SELECT name FROM lake.hotels WHERE hotel_id = 1', reason: 'rows: the same count, different values' }],
+          old: side('lake', 12.5),
+          new: side('crm', 8.25),
+        },
+      ],
+    };
+  });
   app.get<{ Params: { team: string } }>('/v1/teams/:team/top-queries', async (request, reply) => {
     const t = team(request, reply);
     if (t === undefined) return reply;
@@ -185,6 +205,7 @@ describe('dashboard page (stub API, headless Chromium)', { skip }, () => {
     assert.equal(await page.getByTestId('dashboard').getAttribute('data-state'), 'ready');
     assert.equal(await page.getByTestId('month-cost').textContent(), '$0.000048');
     assert.equal(await page.getByTestId('month-cost').getAttribute('data-value'), '0.000048');
+    assert.equal(await page.locator('#migrations-card').isVisible(), false, 'analysts do not see table migrations');
     assert.equal(await page.getByTestId('month-queries').textContent(), '3');
     assert.equal(await page.getByTestId('month-bytes').textContent(), '30 MiB');
     assert.equal(await page.getByTestId('cache-saved').textContent(), '$0.000012');
@@ -234,6 +255,12 @@ describe('dashboard page (stub API, headless Chromium)', { skip }, () => {
     assert.equal(await page.getByTestId('dashboard').getAttribute('data-state'), 'partial');
     assert.match(String(await page.getByTestId('top-error').textContent()), /the ledger is on fire/);
     assert.equal(await page.getByTestId('month-cost').textContent(), '$12.50');
+
+    // Admins see the table migrations, with the latest mismatch's SQL.
+    const migration = page.getByTestId('migration-row');
+    assert.equal(await migration.count(), 1);
+    assert.equal(await page.getByTestId('migration-mismatches').getAttribute('data-value'), '1');
+    assert.match(String(await migration.textContent()), /lake\.hotels.*shadow.*different values/);
 
     const select = page.getByTestId('team-select');
     assert.deepEqual(await select.locator('option').allTextContents(), TEAMS);
