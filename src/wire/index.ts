@@ -6,3 +6,4 @@ export { PgServer, type PgServerOptions } from './server.ts';
 export { WireSession, SessionState, type Transport, type SessionOptions } from './session.ts';
 export type * from './backend.ts';
 export { createScramVerifier, verifyScramPassword, isScramVerifier } from './password.ts';
+export { WireSignInLimiter, type WireSignInLimiterOptions } from './sign-in-limiter.ts';

@@ -8,6 +8,7 @@ import type { GatewayBackend } from './backend.ts';
 import { BackendWriter, errorFields } from './backend-messages.ts';
 import { tlsServerEndPointHash } from './scram.ts';
 import { WireSession, type Transport } from './session.ts';
+import { WireSignInLimiter } from './sign-in-limiter.ts';
 
 /** Bytes a session may have queued on its socket before it waits for the client to read. */
 const SOCKET_BUFFER_LIMIT = 1024 * 1024;
@@ -17,6 +18,8 @@ export interface PgServerOptions {
   logger: Logger;
   maxConnections: number;
   tls?: { cert: string; key: string };
+  /** Failed sign-ins per (user, address); default 5 a minute per pair. */
+  signInLimiter?: WireSignInLimiter;
 }
 
 /**
@@ -30,10 +33,12 @@ export class PgServer {
   private readonly secureContext: tls.SecureContext | undefined;
   private readonly tlsServerEndPoint: Buffer | undefined;
   private readonly mockAuthSecret = randomBytes(32);
+  private readonly signInLimiter: WireSignInLimiter;
   private nextProcessId = 1000 + Math.floor(Math.random() * 10000);
   private closing = false;
 
   constructor(private readonly opts: PgServerOptions) {
+    this.signInLimiter = opts.signInLimiter ?? new WireSignInLimiter();
     if (opts.tls) {
       try {
         const cert = readFileSync(opts.tls.cert);
@@ -83,6 +88,7 @@ export class PgServer {
     };
     const transport: Transport = {
       remoteAddress: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+      remoteHost: socket.remoteAddress ?? '?',
       tls: false,
       write: (data) =>
         new Promise<void>((resolve, reject) => {
@@ -136,6 +142,7 @@ export class PgServer {
       logger: log,
       processId,
       mockAuthSecret: this.mockAuthSecret,
+      signInLimiter: this.signInLimiter,
       registerCancelKey: (pid, _key, s) => this.byProcessId.set(pid, s),
       cancelRequest: (pid, key) => this.cancel(pid, key),
       onClose: (s) => {

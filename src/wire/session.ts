@@ -32,10 +32,13 @@ import { CopyEncoder } from './copy-encoder.ts';
 import { RowEncoder, describeColumns } from './row-encoder.ts';
 import { ScramExchange } from './scram.ts';
 import { verifyScramPassword } from './password.ts';
+import { hostOf, type WireSignInLimiter } from './sign-in-limiter.ts';
 
 /** What the session needs from the connection it runs on; the socket and TLS live in server.ts only. */
 export interface Transport {
   readonly remoteAddress: string;
+  /** The peer's address without the port (what failed sign-ins are counted against); default: from remoteAddress. */
+  readonly remoteHost?: string;
   readonly tls: boolean;
   /** Writes; resolves once the transport can take more (backpressure). */
   write(data: Buffer): Promise<void>;
@@ -60,6 +63,8 @@ export interface SessionOptions {
   /** Forwards a CancelRequest that arrived on this connection. */
   cancelRequest(processId: number, secretKey: Buffer): void;
   onClose(session: WireSession): void;
+  /** Failed sign-ins per (user, address); without it, sign-ins are not rate limited. */
+  signInLimiter?: WireSignInLimiter;
 }
 
 /** Connection states; the const object doubles as the union type. */
@@ -301,6 +306,7 @@ export class WireSession {
     this.startup = msg;
     this.user = user;
     this.state = SessionState.Authenticating;
+    this.refuseIfThrottled();
     const creds = await this.opts.backend.credentials(user);
     if (creds?.allowCleartext) {
       // Only where the config allows it, for clients that cannot do SCRAM; checked against the verifier.
@@ -323,10 +329,8 @@ export class WireSession {
       const { password } = decodePasswordMessage(body);
       const ok = await verifyScramPassword(password, this.cleartextVerifier);
       this.cleartextVerifier = null;
-      if (!ok) {
-        this.log.info({ user: this.user }, 'password authentication failed');
-        throw new GatewayError('INVALID_PASSWORD', `password authentication failed for user "${this.user}"`);
-      }
+      if (!ok) throw this.authenticationFailed();
+      this.opts.signInLimiter?.succeeded(this.user, this.clientHost);
       this.out.authenticationOk();
       await this.openSession();
       return;
@@ -342,13 +346,32 @@ export class WireSession {
       return;
     }
     const result = scram.clientFinal(decodeSASLResponse(body).data);
-    if (!result.ok) {
-      this.log.info({ user: this.user }, 'password authentication failed');
-      throw new GatewayError('INVALID_PASSWORD', `password authentication failed for user "${this.user}"`);
-    }
+    if (!result.ok) throw this.authenticationFailed();
+    this.opts.signInLimiter?.succeeded(this.user, this.clientHost);
     this.out.authenticationSASLFinal(result.serverFinal);
     this.out.authenticationOk();
     await this.openSession();
+  }
+
+  private get clientHost(): string {
+    return this.transport.remoteHost ?? hostOf(this.transport.remoteAddress);
+  }
+
+  /**
+   * Too many failed sign-ins of this user from this address: refused before any password work, with
+   * 28000 (invalid authorization), which clients report and do not retry, as for a wrong password.
+   */
+  private refuseIfThrottled(): void {
+    const wait = this.opts.signInLimiter?.retryAfter(this.user, this.clientHost) ?? 0;
+    if (wait === 0) return;
+    this.log.info({ user: this.user, client: this.clientHost, retryAfterSeconds: wait }, 'sign-in refused: too many failed attempts');
+    throw new GatewayError('INVALID_AUTHORIZATION', `too many failed sign-ins for user "${this.user}" from ${this.clientHost}; try again in ${wait} s`);
+  }
+
+  private authenticationFailed(): GatewayError {
+    this.log.info({ user: this.user }, 'password authentication failed');
+    this.opts.signInLimiter?.failed(this.user, this.clientHost);
+    return new GatewayError('INVALID_PASSWORD', `password authentication failed for user "${this.user}"`);
   }
 
   private async openSession(): Promise<void> {

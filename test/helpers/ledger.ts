@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Gateway, StartGatewayOptions } from './gateway.ts';
 import { metastoreClient, metastoreConfig } from './metastore.ts';
-import { startPostgres } from './postgres.ts';
+import { PG_BIN, startPostgres } from './postgres.ts';
+import { runOk, type RunOptions } from './proc.ts';
 
 /**
  * Where a test gateway keeps its ledger. Ledger tests run once per variant: in the embedded PostgreSQL
@@ -21,6 +24,11 @@ export interface LedgerVariant {
   connection(gateway: Gateway): Promise<pg.ClientConfig>;
   /** Drops the external database (the server itself stops with the test process). */
   stop(): Promise<void>;
+  /**
+   * Restarts the ledger's PostgreSQL server on the same port (pg_ctl restart), for fault tests. Only on a
+   * variant made with externalLedger({ ownServer: true }), whose throwaway cluster no other test shares.
+   */
+  restartServer?(mode?: 'fast' | 'immediate'): Promise<void>;
 }
 
 const OWNER = 'tollgate_ledger_owner';
@@ -63,12 +71,23 @@ export function embeddedLedger(): LedgerVariant {
   };
 }
 
-/** A fresh database on the external server, created on first use. */
-export function externalLedger(): LedgerVariant {
+/**
+ * A fresh database on the external server, created on first use. With ownServer, on a throwaway cluster
+ * of its own (never $TOLLGATE_TEST_LEDGER_URL's), which restartServer() may restart.
+ */
+export function externalLedger(opts: { ownServer?: boolean } = {}): LedgerVariant {
   let made: Promise<{ url: URL; database: string }> | null = null;
+  let own: Promise<URL> | null = null;
+  const serverUrl = (): Promise<URL> => {
+    if (!opts.ownServer) return externalServer();
+    own ??= startPostgres({ setupSql: `create role ${OWNER} login createdb createrole password '${OWNER_PASSWORD}';\n` }).then(
+      (target) => new URL(`postgresql://${OWNER}:${OWNER_PASSWORD}@${target.host}:${target.port}/postgres`),
+    );
+    return own;
+  };
   const make = (): Promise<{ url: URL; database: string }> => {
     made ??= (async () => {
-      const url = await externalServer();
+      const url = await serverUrl();
       const database = `tollgate_ledger_${process.pid}_${++databases}`;
       const admin = new pg.Client(ownerConfig(url, url.pathname.slice(1) || 'postgres'));
       await admin.connect();
@@ -82,8 +101,13 @@ export function externalLedger(): LedgerVariant {
     })();
     return made;
   };
+  const restartServer = async (mode: 'fast' | 'immediate' = 'fast'): Promise<void> => {
+    const { url } = await make();
+    await restartCluster(Number(url.port), mode);
+  };
   return {
     name: 'external',
+    ...(opts.ownServer && { restartServer }),
     gatewayOptions: async () => {
       const { url, database } = await make();
       return {
@@ -122,4 +146,34 @@ export function externalLedger(): LedgerVariant {
 /** Both variants, for `for (const ledger of ledgerVariants()) describe(...)`. */
 export function ledgerVariants(): LedgerVariant[] {
   return [embeddedLedger(), externalLedger()];
+}
+
+/** The data directory of the postmaster listening on this port, from /proc (its `-D dir -p port` arguments). */
+function clusterDataDir(port: number): string {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!argv[0]?.endsWith('/postgres')) continue;
+    const p = argv.indexOf('-p');
+    const d = argv.indexOf('-D');
+    if (p >= 0 && d >= 0 && argv[p + 1] === String(port)) return argv[d + 1]!;
+  }
+  throw new Error(`no PostgreSQL postmaster found listening on port ${port} (only a cluster started by startPostgres can be restarted)`);
+}
+
+/** pg_ctl restart of a throwaway cluster started by startPostgres (same options, so the same port). */
+async function restartCluster(port: number, mode: 'fast' | 'immediate'): Promise<void> {
+  const data = clusterDataDir(port);
+  const asUser: RunOptions = { timeoutMs: 90_000, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } };
+  if (process.getuid?.() === 0) {
+    const uid = Number((await runOk('id', ['-u', 'postgres'])).stdout.trim());
+    const gid = Number((await runOk('id', ['-g', 'postgres'])).stdout.trim());
+    Object.assign(asUser, { uid, gid });
+  }
+  // -l: pg_ctl must not hand its stdout to the server, or run() would wait for the server to exit.
+  await runOk(join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', join(dirname(data), 'postgres.log'), '-m', mode, '-w', '-t', '60', 'restart'], asUser);
 }
