@@ -84,9 +84,19 @@ export async function sweepExpired(ctx: ReserveContext): Promise<number> {
     const done = await inTransaction(ctx.pool, async (client) => {
       const res = await lockReservation(client, id);
       if (!res || res.state !== 'held') return false; // settled or swept by someone else meanwhile
+      // An instance that died after its statement's ledger row was committed but before settling: the
+      // ledger says what was billed, so that is charged (the budget then matches the ledger); a statement
+      // the ledger does not have as ok is released.
+      const billed = await client.query<{ cost: string }>(
+        `SELECT s.cost FROM ledger.budget_reservations r JOIN ledger.statements s ON s.id::text = r.statement_id
+          WHERE r.id = $1 AND s.status = 'ok'`,
+        [id],
+      );
+      const cost = billed.rows[0]?.cost;
       await lockExistingUsage(client, res.team, res.user_name, res.periods);
-      await addUsage(client, res.team, res.user_name, res.periods, { reserved: `-${res.amount}`, spent: '0' });
-      await client.query(`UPDATE ledger.budget_reservations SET state = 'expired', ended_at = $2 WHERE id = $1`, [id, now]);
+      await addUsage(client, res.team, res.user_name, res.periods, { reserved: `-${res.amount}`, spent: cost ?? '0' });
+      if (cost !== undefined) await client.query(`UPDATE ledger.budget_reservations SET state = 'settled', billed = $3, ended_at = $2 WHERE id = $1`, [id, now, cost]);
+      else await client.query(`UPDATE ledger.budget_reservations SET state = 'expired', ended_at = $2 WHERE id = $1`, [id, now]);
       return true;
     });
     if (done) released++;

@@ -93,6 +93,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { sqlstate: '42704', kind: 'user' },
   /** A feature needs the ledger's PostgreSQL and this gateway runs without one (503). */
   LEDGER_UNAVAILABLE: { sqlstate: '55000', kind: 'external' },
+  /** Nesting deeper than tollgate analyses (PostgreSQL's stack depth limit, 54001). */
+  STATEMENT_TOO_COMPLEX: { sqlstate: '54001', kind: 'user' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

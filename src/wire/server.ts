@@ -20,7 +20,11 @@ export interface PgServerOptions {
   tls?: { cert: string; key: string };
   /** Failed sign-ins per (user, address); default 5 a minute per pair. */
   signInLimiter?: WireSignInLimiter;
+  /** How long a client may take to authenticate (default 60 s, PostgreSQL's authentication_timeout). */
+  authenticationTimeoutMs?: number;
 }
+
+const AUTHENTICATION_TIMEOUT_MS = 60_000;
 
 /**
  * The PostgreSQL protocol listener: owns sockets, TLS and the cancel-key registry. Everything about
@@ -153,6 +157,13 @@ export class PgServer {
     this.sessions.add(session);
     attach(socket);
     socket.on('close', () => session.onSocketClosed());
+    // A client that has not authenticated within the limit is disconnected, as PostgreSQL does
+    // (authentication_timeout): a silent connection must not hold a slot forever.
+    const authTimer = setTimeout(() => {
+      if (session.authenticating) void session.terminate(new GatewayError('PROTOCOL_VIOLATION', 'canceling authentication due to timeout'));
+    }, this.opts.authenticationTimeoutMs ?? AUTHENTICATION_TIMEOUT_MS);
+    authTimer.unref();
+    socket.once('close', () => clearTimeout(authTimer));
   }
 
   private allocateProcessId(): number {

@@ -179,6 +179,11 @@ export class WireSession {
     return key.length === this.secretKey.length && timingSafeEqual(key, this.secretKey);
   }
 
+  /** Whether the client is still starting up or authenticating (no ReadyForQuery sent yet). */
+  get authenticating(): boolean {
+    return this.state !== SessionState.Ready && this.state !== SessionState.Closed && this.backendSession === null;
+  }
+
   /** Server shutdown: tell an idle client why it is disconnected, as PostgreSQL does. */
   async terminate(reason: GatewayError): Promise<void> {
     if (this.state === SessionState.Closed || this.terminationReason) return;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startLedgerDb, uniqueTeam, FakeClock, type LedgerDb } from './ledger-db.ts';
 
@@ -39,6 +40,30 @@ describe('expired reservations', () => {
     assert.equal((await crashed.settle(late.reservationId, 3)).outcome, 'noop');
     const s = await survivor.status(team);
     assert.deepEqual([s.month.spent, s.month.reserved], [3, 0]);
+  });
+
+  it('a reservation whose statement the ledger has as ok is charged its billed cost, not released (kill -9 after the ledger write)', async () => {
+    const clock = new FakeClock(new Date());
+    const store = db.store({ now: clock.now, reservationTtlMs: MINUTE });
+    const team = uniqueTeam();
+    await store.setBudget(team, { monthly: 100 }, 'admin');
+    const ran = randomUUID();
+    const failed = randomUUID();
+    const a = await store.reserve({ team, user: 'alice', amount: 3, statementId: ran });
+    const b = await store.reserve({ team, user: 'alice', amount: 4, statementId: failed });
+    assert.ok(a.ok && b.ok);
+    const pool = db.pool(1);
+    for (const [id, status, cost] of [[ran, 'ok', 2.5], [failed, 'error', 0]] as const)
+      await pool.query(
+        `INSERT INTO ledger.statements (id, started_at, duration_ms, instance, session_id, user_name, team, kind, status, statement, cost)
+         VALUES ($1, $2, 1, 'test', 1, 'alice', $3, 'query', $4, 'SELECT 1', $5)`,
+        [id, clock.now(), team, status, cost],
+      );
+    clock.advance(2 * MINUTE);
+    assert.equal(await store.sweepExpired(), 2);
+    const s = await store.status(team);
+    assert.deepEqual([s.month.spent, s.month.reserved], [2.5, 0]);
+    assert.equal((await store.settle(a.reservationId, 2.5)).outcome, 'noop', 'already charged');
   });
 
   it('concurrent sweepers release each reservation once', async () => {

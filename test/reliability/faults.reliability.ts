@@ -141,12 +141,7 @@ describe(`faults (${MODE})`, () => {
     });
 
     it(
-      'that error is a connection-class SQLSTATE (08xxx or 57P01) naming the engine',
-      {
-        todo:
-          'intermittent: when the engine dies while the gateway writes to it, the client gets SQLSTATE "EPIPE" (message "write EPIPE"): ' +
-          "src/connectors/postgres/errors.ts (SQLSTATE = /^[0-9A-Z]{5}$/) takes Node's errno code EPIPE for a SQLSTATE and relays it",
-      },
+      'that error is a connection-class SQLSTATE (08xxx or 57P01) naming the engine (a Node EPIPE is not relayed as a SQLSTATE)',
       () => {
         assert.ok(seen, 'the previous test did not get an error');
         assert.ok(seen.code.startsWith('08') || seen.code === '57P01', `SQLSTATE ${seen.code}: ${seen.message}`);
@@ -223,12 +218,7 @@ describe(`faults (${MODE})`, () => {
     });
 
     it(
-      'budgets consistent after the kill: the month\'s spending equals the cost the ledger recorded for the team\'s ok statements',
-      {
-        todo:
-          'a statement recorded ok (ledger row committed) whose settle() had not committed when tollgate was killed keeps a held reservation; ' +
-          'the sweep releases it (src/budgets/settle.ts sweepExpired) instead of charging it, so budget_usage.spent misses that cost',
-      },
+      'budgets consistent after the kill: the month\'s spending equals the cost the ledger recorded for the team\'s ok statements (the sweep charges what the ledger billed)',
       async (t) => {
         assert.ok(pool, 'the kill -9 test did not get this far');
         const spent = await pool.query<{ spent: string | null; reserved: string | null }>(

@@ -68,7 +68,9 @@ function text(v: unknown): string | undefined {
 export function isConnectionError(e: unknown): boolean {
   if (e instanceof GatewayError) return e.code === 'ENGINE_UNAVAILABLE';
   const f = (e ?? {}) as PgErrorFields;
-  if (typeof f.code !== 'string' || !SQLSTATE.test(f.code)) return true;
+  // A server error always carries a severity; a Node socket error (EPIPE, ECONNRESET: five capitals
+  // too) carries none and must not be relayed as if it were a SQLSTATE.
+  if (typeof f.code !== 'string' || !SQLSTATE.test(f.code) || typeof f.severity !== 'string') return true;
   return f.severity === 'FATAL' || f.severity === 'PANIC';
 }
 
