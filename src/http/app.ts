@@ -12,6 +12,7 @@ import { httpLogger } from './logger.ts';
 import { SignInLimiter } from './rate-limit.ts';
 import { adminBudgetRoutes } from './routes/admin-budgets.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
+import { adminAuditRoutes } from './routes/admin-audit.ts';
 import { adminMigrationRoutes, type MigrationAdmin } from './routes/admin-migrations.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { docsRoutes, registerOpenApi } from './routes/docs.ts';
@@ -101,6 +102,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: '/v1', ctx });
   await app.register(adminBudgetRoutes, { prefix: '/v1/admin', ctx });
   await app.register(adminTokenRoutes, { prefix: '/v1/admin', ctx });
+  await app.register(adminAuditRoutes, { prefix: '/v1/admin', ctx });
   await app.register(adminMigrationRoutes, { prefix: '/v1/admin', ctx, migrations: deps.migrations ?? (() => undefined) });
   await app.register(teamBudgetRoutes, { prefix: '/v1', ctx });
   await app.register(teamReportRoutes, { prefix: '/v1', ctx });

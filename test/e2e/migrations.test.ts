@@ -183,6 +183,11 @@ describe('table migrations: lake.hotels from the lake to PostgreSQL', { skip: ta
     const list = (changes.json as { changes: Array<{ by: string; after: { state: string } }> }).changes;
     assert.equal(list[0]!.after.state, 'old-only');
     assert.equal(list[0]!.by, 'admin');
+    // The audit log has the same changes, newest first, beside budget and token events.
+    const audit = await api('GET', '/v1/admin/audit?limit=5');
+    assert.equal(audit.status, 200, JSON.stringify(audit.json));
+    const events = (audit.json as { events: Array<{ kind: string; subject: string; actor: string; detail: { state?: string } }> }).events;
+    assert.deepEqual([events[0]!.kind, events[0]!.subject, events[0]!.actor, events[0]!.detail.state], ['migration', 'lake.hotels', 'admin', 'old-only']);
   });
 
   it('the CLI: show lists the migration with its comparisons; rollback sets old-only', async () => {
