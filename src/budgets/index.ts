@@ -25,6 +25,8 @@ export { normalizeBudget, DEFAULT_SOFT_THRESHOLDS, DEFAULT_HARD_LIMIT, MAX_AMOUN
 export { budgetExceededError, thresholdMessage, type MessageOptions } from './refusal.ts';
 export { WebhookSender, thresholdPayload, type WebhookSenderOptions } from './webhook.ts';
 export { BudgetGuard, type Admission, type BudgetGuardOptions } from './guard.ts';
+/** One transaction on a pool, retried on deadlock; used by other ledger writers too (migration/store.ts). */
+export { inTransaction } from './tx.ts';
 export type {
   Budget,
   BudgetChange,

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../budgets/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import { MIGRATION_STATES, type Comparison, type MigrationInput, type MigrationState, type TableMigration } from './types.ts';
 
@@ -70,9 +71,8 @@ export class MigrationStore {
     if (!(percent >= 0 && percent <= 100)) throw invalid('canaryPercent must be between 0 and 100');
     const rate = input.shadowSampleRate ?? 1;
     if (!(rate >= 0 && rate <= 1)) throw invalid('shadowSampleRate must be between 0 and 1');
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    // One transaction (budgets' helper: retried on deadlock, a broken connection dropped, not pooled).
+    return inTransaction(this.pool, async (client) => {
       const before = await client.query<Row>('SELECT * FROM ledger.table_migrations WHERE schema_name = $1 AND table_name = $2 FOR UPDATE', [schema, name]);
       const r = await client.query<Row>(
         `INSERT INTO ledger.table_migrations (schema_name, table_name, old_engine, new_engine, state, canary_percent, canary_teams, shadow_sample_rate, updated_at, updated_by)
@@ -88,14 +88,8 @@ export class MigrationStore {
         [schema, name, actor, before.rows[0] ? JSON.stringify(toMigration(before.rows[0])) : null, JSON.stringify(after)],
       );
       await client.query('SELECT pg_notify($1, $2)', [MIGRATION_CHANNEL, `${schema}.${name}`]);
-      await client.query('COMMIT');
       return after;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async changes(schema: string, name: string, limit = 50): Promise<Array<{ at: Date; by: string; before: unknown; after: unknown }>> {
