@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { valuesKey, type PgValue } from '../pgtypes/values.ts';
 
 /** Everything a cached result depends on. */
@@ -16,11 +15,21 @@ export interface KeyParts {
   settings: readonly string[];
 }
 
-/** A SHA-256 of the parts, each length-prefixed so that no two different part lists give one string. */
+/**
+ * The parts, each length-prefixed so that no two different part lists give one string. Kept as the
+ * string itself, not a digest: hashing cost more per hit than the rest of the key, and the cache counts
+ * a key's length in its entry's size.
+ */
 export function cacheKey(p: KeyParts): string {
-  const versions = [...p.versions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([t, v]) => `${t}=${v}`);
-  const parts = [p.text, p.params.length > 0 ? valuesKey(p.params) : '', p.engines, ...versions, '|', p.scope, ...p.settings];
-  const h = createHash('sha256');
-  for (const s of parts) h.update(`${s.length}:${s}`);
-  return h.digest('hex');
+  let key = '';
+  const add = (s: string) => (key += `${s.length}:${s}`);
+  add(p.text);
+  add(p.params.length > 0 ? valuesKey(p.params) : '');
+  add(p.engines);
+  const tables = p.versions.size === 1 ? [...p.versions.keys()] : [...p.versions.keys()].sort();
+  for (const t of tables) add(`${t}=${p.versions.get(t)!}`);
+  add('|');
+  add(p.scope);
+  for (const s of p.settings) add(s);
+  return key;
 }

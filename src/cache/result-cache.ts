@@ -39,7 +39,7 @@ export class ResultCache {
     this.lru = new LRUCache<string, CacheEntry>({
       maxSize: Math.max(1, this.options.maxBytes),
       maxEntrySize: Math.max(1, Math.min(this.options.maxEntryBytes, this.options.maxBytes)),
-      sizeCalculation: (e) => Math.max(1, e.bytes),
+      sizeCalculation: (e, key) => Math.max(1, e.bytes + 2 * key.length),
       ttl: Math.max(1, this.options.ttlSeconds * 1000),
       // The cache's clock is ours (tests move it); lru-cache only needs now().
       perf: { now },

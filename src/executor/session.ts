@@ -184,6 +184,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   /** Statements answered from the result cache and not recorded yet: ledger id → the cost they saved. */
   private readonly cacheHits = new Map<string, number>();
   private status: TransactionStatus = 'I';
+  private parsedSearchPath: { value: string; schemas: string[] } | null = null;
   /** close() ran (it may be called more than once; the session gauge counts it once). */
   private closed = false;
   private eventSink: SessionEvents | null = null;
@@ -246,7 +247,9 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   splitStatements(sql: string): string[] {
-    return splitStatements(sql).statements.map((s) => s.text);
+    let parts = SPLITS.get(sql);
+    if (!parts) SPLITS.set(sql, (parts = splitStatements(sql).statements.map((s) => s.text)));
+    return parts;
   }
 
   markFailed(): void {
@@ -563,7 +566,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     if (parameterCount(sql) > 0) return undefined;
     const decision = await this.cacheDecision(sql, routed, [], true);
     const entry = decision && 'key' in decision ? this.opts.cache!.peek(decision.key) : undefined;
-    return entry && renameColumns(sql, entry.columns);
+    return entry && renamedCached(sql, entry.columns);
   }
 
   /** decideCaching for this session's statement; undefined when this session does not use the cache. */
@@ -590,7 +593,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   private serveHit(entry: CacheEntry, sql: string, p: Prepared | null) {
     this.cacheHits.set(this.queryId, entry.cost);
     if (this.opts.billing) this.eventSink?.notice(hitNotice(entry.cost, this.opts.user.team, this.opts.billing.currency, Date.now() - entry.cachedAt));
-    return { stream: replayStream(entry), columns: p?.columns ?? renameColumns(sql, entry.columns) };
+    return { stream: replayStream(entry), columns: p?.columns ?? renamedCached(sql, entry.columns) };
   }
 
   /** Notices as PostgreSQL sends them: only at or above the session's client_min_messages (INFO always). */
@@ -641,8 +644,11 @@ export class GatewaySession implements BackendSession, SessionContext {
     return (kind, sql, params) => compileFor(kind, sql, this, declaredTypes, params);
   }
 
+  /** The search path's schemas, parsed again only when the setting changes (every statement needs them). */
   private searchPathList(): string[] {
-    return searchPathSchemas(this.searchPath(), this.opts.user.name);
+    const value = this.searchPath();
+    if (this.parsedSearchPath?.value !== value) this.parsedSearchPath = { value, schemas: searchPathSchemas(value, this.opts.user.name) };
+    return this.parsedSearchPath.schemas;
   }
 
   /** Who runs a statement, for engines that label queries and for the ledger's own views. */
@@ -686,3 +692,24 @@ function renameColumns(sql: string, columns: readonly ColumnInfo[]): ColumnInfo[
   const names = pgColumnNames(sql, columns.length);
   return columns.map((c, i) => (names?.[i] ? { ...c, name: names[i]! } : c));
 }
+
+/**
+ * renameColumns of a cached result's columns, kept beside the entry's column list: every hit of a
+ * prepared dashboard statement describes it, and naming columns the PostgreSQL way walks the SELECT list.
+ */
+const RENAMED = new WeakMap<readonly ColumnInfo[], Map<string, ColumnInfo[]>>();
+const MAX_RENAMED_TEXTS = 16;
+
+function renamedCached(sql: string, columns: readonly ColumnInfo[]): ColumnInfo[] {
+  let bySql = RENAMED.get(columns);
+  if (!bySql) RENAMED.set(columns, (bySql = new Map()));
+  let renamed = bySql.get(sql);
+  if (!renamed) {
+    if (bySql.size >= MAX_RENAMED_TEXTS) bySql.clear();
+    bySql.set(sql, (renamed = renameColumns(sql, columns)));
+  }
+  return renamed;
+}
+
+/** Statement splits by text: drivers Parse the same statements over and over, and splitting lexes them. */
+const SPLITS = new LRUCache<string, string[]>({ max: 5000, maxSize: 32 * 1024 * 1024, sizeCalculation: (_parts, sql) => 2 * sql.length + 64 });

@@ -74,6 +74,8 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Gate
     const pgPort = await freePort();
     const httpPort = await freePort();
     const args = [
+      // TOLLGATE_TEST_NODE_ARGS: extra node flags for the gateway process (profiling: --cpu-prof).
+      ...(process.env.TOLLGATE_TEST_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
       '--import', 'tsx', gatewayCliPath, 'serve',
       '--config', config,
       '--host', host, '--pg-port', String(pgPort), '--http-port', String(httpPort), '--data-dir', dataDir,
