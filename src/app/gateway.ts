@@ -305,6 +305,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   let migrationAdmin: MigrationAdmin | undefined;
   const metrics = new Metrics();
   let queryBackend: Executor | undefined;
+  let resultCache: ResultCache | undefined;
   const http: FastifyInstance = await buildHttp({
     logger,
     version: VERSION,
@@ -316,6 +317,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     migrations: () => migrationAdmin,
     metrics,
     backend: () => queryBackend,
+    cache: () => resultCache,
     database: config.server.database,
     timeZone: config.budgets.timeZone,
     isReady: () => ready,
@@ -386,13 +388,16 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       ...(metastore && { migrations: metastore.migrations.registry }),
       logger: logger.child({ component: 'router' }),
     });
+    resultCache = new ResultCache(config.cache);
+    const cacheFigures = resultCache;
+    metrics.observeCache(() => cacheFigures.metrics());
     const executor = new Executor({
       config,
       users,
       router,
       logger,
       billing: costPolicy(config),
-      cache: new ResultCache(config.cache),
+      cache: resultCache,
       metrics,
       ...(metastore && { shadow: metastore.migrations.runner }),
       ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger, budgets: metastore.budgets.guard }),

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { BudgetStore } from '../budgets/index.ts';
+import type { ResultCache } from '../cache/index.ts';
 import type { UserRecord } from '../executor/users.ts';
 import type { GatewayBackend } from '../wire/backend.ts';
 import type { Logger } from '../log/index.ts';
@@ -11,6 +12,7 @@ import { installErrorHandler } from './errors.ts';
 import { httpLogger } from './logger.ts';
 import { SignInLimiter } from './rate-limit.ts';
 import { adminBudgetRoutes } from './routes/admin-budgets.ts';
+import { adminCacheRoutes } from './routes/admin-cache.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminAuditRoutes } from './routes/admin-audit.ts';
 import { adminMigrationRoutes, type MigrationAdmin } from './routes/admin-migrations.ts';
@@ -59,6 +61,8 @@ export interface HttpDeps {
    * /v1/estimate open their sessions on it. Absent or undefined: those routes answer 503.
    */
   backend?: () => GatewayBackend | undefined;
+  /** The executor's result cache, as a getter like `backend`; absent or undefined: /v1/admin/cache answers 503. */
+  cache?: () => ResultCache | undefined;
   /** server.database, the database HTTP sessions open (default: the user's name, which is accepted too). */
   database?: string;
   /** Failed sign-in limits; tests pass one with a fake clock. */
@@ -102,6 +106,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: '/v1', ctx });
   await app.register(adminBudgetRoutes, { prefix: '/v1/admin', ctx });
   await app.register(adminTokenRoutes, { prefix: '/v1/admin', ctx });
+  await app.register(adminCacheRoutes, { prefix: '/v1/admin', ctx, cache: deps.cache ?? (() => undefined) });
   await app.register(adminAuditRoutes, { prefix: '/v1/admin', ctx });
   await app.register(adminMigrationRoutes, { prefix: '/v1/admin', ctx, migrations: deps.migrations ?? (() => undefined) });
   await app.register(teamBudgetRoutes, { prefix: '/v1', ctx });

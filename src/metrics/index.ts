@@ -14,6 +14,17 @@ export interface FinishedStatement {
   durationMs: number;
 }
 
+/** What observeCache reads (cache/metrics.ts CacheMetrics has these and more). */
+export interface CacheFigures {
+  entries: number;
+  bytes: number;
+  maxBytes: number;
+  misses: number;
+  evictions: number;
+  expirations: number;
+  savedCost: number;
+}
+
 /** Seconds; statements range from sub-millisecond catalog reads to minutes-long scans. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -56,6 +67,26 @@ export class Metrics {
 
   sessionClosed(): void {
     this.sessions.dec();
+  }
+
+  /**
+   * The result cache's own figures, read at each scrape: what it holds (entries, bytes, its bound) and
+   * what it did (misses, evictions, expirations, the cost its hits saved). Call once.
+   */
+  observeCache(read: () => CacheFigures): void {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, pick: (c: CacheFigures) => number) =>
+      new Gauge({ name, help, registers, collect() { this.set(pick(read())); } });
+    // Monotonic since start: exposed as counters, set from the cache's own tally at each scrape.
+    const counter = (name: string, help: string, pick: (c: CacheFigures) => number) =>
+      new Counter({ name, help, registers, collect() { this.reset(); this.inc(pick(read())); } });
+    gauge('tollgate_cache_entries', 'Results held by the result cache.', (c) => c.entries);
+    gauge('tollgate_cache_bytes', 'Bytes held by the result cache (its estimate of the results and keys).', (c) => c.bytes);
+    gauge('tollgate_cache_max_bytes', 'The result cache\'s bound (cache.maxBytes).', (c) => c.maxBytes);
+    counter('tollgate_cache_misses_total', 'Statements the cache could serve but had no result for.', (c) => c.misses);
+    counter('tollgate_cache_evictions_total', 'Results dropped to stay under cache.maxBytes.', (c) => c.evictions);
+    counter('tollgate_cache_expirations_total', 'Results dropped for their age (cache.ttlSeconds, or the short TTL of unknown data versions).', (c) => c.expirations);
+    counter('tollgate_cache_saved_cost_total', 'What the cache hits would have cost, in the billing currency.', (c) => c.savedCost);
   }
 
   /** The exposition text for GET /metrics. */

@@ -192,6 +192,34 @@ describe('the result cache through the wire', { skip: targetKind() === 'postgres
     assert.ok(rows.every((r) => r.status === 'ok'));
   });
 
+  it('GET /v1/admin/cache and /metrics show what the cache holds and did; DELETE empties it; analysts get 403', async () => {
+    const http = (method: string, path: string, user: string) =>
+      fetch(`http://127.0.0.1:${gateway.httpPort}${path}`, { method, headers: { authorization: `Basic ${Buffer.from(`${user}:${user}`).toString('base64')}` } });
+    const alice = await connect('alice');
+    const sql = 'SELECT max(v) AS admin_cache_probe FROM lab.items';
+    await query(alice, sql);
+    assert.equal((await query(alice, sql)).hit, true);
+    const res = await http('GET', '/v1/admin/cache', 'admin');
+    assert.equal(res.status, 200);
+    const status = (await res.json()) as Record<string, number | boolean | null>;
+    assert.equal(status.enabled, true);
+    assert.ok((status.entries as number) >= 1 && (status.bytes as number) > 0, JSON.stringify(status));
+    assert.ok((status.hits as number) >= 1 && (status.misses as number) >= 1 && (status.stores as number) >= 1, JSON.stringify(status));
+    assert.ok((status.savedCost as number) > 0 && (status.hitRatio as number) > 0 && (status.hitRatio as number) < 1, JSON.stringify(status));
+    const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
+    assert.match(text, new RegExp(`^tollgate_cache_entries ${status.entries}$`, 'm'));
+    assert.match(text, /^tollgate_cache_misses_total [1-9]\d*$/m);
+    assert.match(text, /^tollgate_cache_saved_cost_total 0\.\d+/m);
+    assert.equal((await http('GET', '/v1/admin/cache', 'alice')).status, 403);
+    assert.equal((await http('DELETE', '/v1/admin/cache', 'alice')).status, 403);
+    assert.equal((await query(alice, sql)).hit, true, 'a refused DELETE leaves the cache as it was');
+    const cleared = await http('DELETE', '/v1/admin/cache', 'admin');
+    assert.equal(cleared.status, 200);
+    assert.equal(((await cleared.json()) as { entriesDropped: number }).entriesDropped, status.entries);
+    assert.equal((await query(alice, sql)).hit, false, 'emptied: the next run is a miss');
+    assert.equal((await query(alice, sql)).hit, true);
+  });
+
   it('a query with now() is never a hit', async () => {
     const alice = await connect('alice');
     const sql = 'SELECT count(*) AS now_probe, now() AS at FROM lab.items';
