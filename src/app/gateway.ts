@@ -23,7 +23,8 @@ import { EngineHealth } from '../planner/index.ts';
 import { QueryRouter } from '../executor/query-router.ts';
 import { Executor } from '../executor/index.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../metastore/index.ts';
-import { buildUserDirectory, type UserRecord } from '../executor/index.ts';
+import { buildUserDirectory } from '../executor/index.ts';
+import { DirectoryAdmin, DirectoryStore, UserDirectory } from '../users/index.ts';
 import { build as buildHttp } from '../http/index.ts';
 import type { MigrationAdmin } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -57,6 +58,8 @@ interface Metastore {
   migrations: Migrations;
   /** The ledger served as tables (schema tollgate), each user seeing their team's rows. */
   ledgerConnector: LedgerConnector;
+  /** Teams and users managed through the admin API. */
+  directory: DirectoryAdmin;
   stop(): Promise<void>;
 }
 
@@ -65,7 +68,7 @@ interface Metastore {
  * catalog database, and the ledger. Without it, catalog statements cannot be answered and nothing is
  * recorded; the gateway still serves queries and says why in the log.
  */
-async function startMetastore(config: Config, users: ReadonlyMap<string, UserRecord>, logger: Logger): Promise<Metastore | null> {
+async function startMetastore(config: Config, directory: UserDirectory, logger: Logger): Promise<Metastore | null> {
   let server: EmbeddedPostgres;
   try {
     server = await startEmbeddedPostgres({ dataDir: config.dataDir, logger: logger.child({ component: 'metastore' }) });
@@ -78,20 +81,38 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
   let ledger: StatementLog | null = null;
   let ledgerConnector: LedgerConnector | null = null;
   let access: LedgerAccess;
+  let directoryPool: pg.Pool | null = null;
+  let directoryAdmin: DirectoryAdmin | null = null;
   try {
-    await catalog.prepareUsers([...users.keys()]);
     access = config.ledger ? externalLedgerAccess(postgresConnectionFromConfig('ledger', config.ledger.connection)) : embeddedLedgerAccess(server);
     const ledgerLogger = logger.child({ component: 'ledger' });
     try {
       ledger = await StatementLog.open({ connection: access.owner, instance: `${hostname()}:${process.pid}`, logger: ledgerLogger });
-      await access.prepareRoles([...users.keys()]);
-      await ledger.syncUsers([...users.values()].map((u) => ({ name: u.name, team: u.team, admin: u.role === 'admin' })));
+      // The users are the config's plus the ledger's (users/): loaded first, so each gets its roles.
+      directoryPool = new pg.Pool({ ...access.owner, max: 3, idleTimeoutMillis: 30_000 });
+      directoryPool.on('error', (err) => logger.warn({ err }, 'directory connection error'));
+      const ledgerAccess = access;
+      directoryAdmin = new DirectoryAdmin({
+        directory,
+        store: new DirectoryStore(directoryPool),
+        listen: access.owner,
+        prepareRoles: async (names) => {
+          await catalog.prepareUsers(names);
+          await ledgerAccess.prepareRoles(names);
+        },
+        reservedNames: [server.user, access.owner.user],
+        logger: logger.child({ component: 'users' }),
+      });
+      await directoryAdmin.start();
+      await ledger.syncUsers([...directory.users.values()].map((u) => ({ name: u.name, team: u.team, admin: u.role === 'admin' })));
     } catch (e) {
       throw config.ledger ? ledgerUnreachable(access.where, e) : e;
     }
     ledgerConnector = await LedgerConnector.create({ access, logger: ledgerLogger });
     ledgerLogger.info({ ledger: access.where }, 'ledger ready');
   } catch (e) {
+    await directoryAdmin?.close().catch(() => {});
+    await directoryPool?.end().catch(() => {});
     await ledger?.close().catch(() => {});
     await catalog.close().catch(() => {});
     await server.stop();
@@ -99,6 +120,8 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
   }
   const openLedger = ledger;
   const served = ledgerConnector;
+  const users = directoryAdmin!;
+  const usersPool = directoryPool!;
   const budgets = await startBudgets(config, access.owner, logger.child({ component: 'budgets' }));
   const migrations = await startMigrations(config, access.owner, budgets.pool, logger.child({ component: 'migrations' }));
   return {
@@ -107,8 +130,11 @@ async function startMetastore(config: Config, users: ReadonlyMap<string, UserRec
     ledgerConnector: served,
     budgets,
     migrations,
+    directory: users,
     // The ledger connector is closed with the other engines (it is one of them once started).
     stop: async () => {
+      await users.close();
+      await usersPool.end().catch(() => {});
       await migrations.stop();
       await budgets.stop();
       await openLedger.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
@@ -298,7 +324,10 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
   let metastoreStop: (() => Promise<void>) | null = null;
   let background: () => void = () => {};
   let joinHost: DuckDBConnector | undefined;
-  const users = buildUserDirectory(config);
+  // Shared by reference with the wire, the executor and the HTTP API; the admin API changes it in place.
+  const directory = new UserDirectory(buildUserDirectory(config), config.teams);
+  const users = directory.users;
+  let directoryAdmin: DirectoryAdmin | undefined;
   // The budget store exists once the metastore is up; the HTTP API (up first, for /health) asks for it.
   let budgetStore: BudgetStore | undefined;
   let ledgerPool: pg.Pool | undefined;
@@ -310,7 +339,8 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     logger,
     version: VERSION,
     users,
-    teams: config.teams.map((t) => t.name),
+    teams: directory.teams,
+    directory: () => directoryAdmin,
     currency: config.billing.currency,
     budgets: () => budgetStore,
     ledgerPool: () => ledgerPool,
@@ -348,7 +378,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
     }
     connectors = await createConnectors(config, logger);
     if (connectors.length === 0) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
-    const metastore = await startMetastore(config, users, logger);
+    const metastore = await startMetastore(config, directory, logger);
     metastoreStop = metastore?.stop ?? null;
     budgetStore = metastore?.budgets.store;
     ledgerPool = metastore?.budgets.pool;
@@ -409,6 +439,9 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       maxConnections: config.server.maxConnections,
       ...(config.server.tls && { tls: config.server.tls }),
     });
+    // A user disabled through the admin API (here or on another instance) loses their open sessions.
+    metastore?.directory.onUserDisabled((name) => pg.terminateUser(name));
+    directoryAdmin = metastore?.directory;
     const pgAddress = await listenOrExplain('PostgreSQL', config.server.host, config.server.pgPort, () => pg.listen(config.server.pgPort, config.server.host));
     ready = true;
     logger.info({ pg: `${pgAddress.address}:${pgAddress.port}`, http: `${httpAddress.address}:${httpAddress.port}` }, 'tollgate is ready');

@@ -5,6 +5,7 @@ import { VERSION } from '../version.ts';
 import { runServe } from './serve.ts';
 import { runHashPassword } from './hash-password.ts';
 import { runBudget } from './budget.ts';
+import { runUser } from './user.ts';
 import { runDashboards } from './dashboards.ts';
 import { runMigrate } from './migrate.ts';
 
@@ -15,6 +16,8 @@ Usage:
   tollgate hash-password [--user N] read a password from stdin, print a SCRAM-SHA-256 verifier for the config
   tollgate budget show|set|history|override <team> [options]
                                     manage team budgets through a running gateway (tollgate budget --help)
+  tollgate user list|create|set|password [name] [options]
+                                    manage users through a running gateway (tollgate user --help)
   tollgate migrate show|set|rollback|history [schema.table] [options]
                                     move a table between engines: shadow, canary, rollback (tollgate migrate --help)
   tollgate dashboards push --metabase URL --api-key KEY [options]
@@ -41,8 +44,9 @@ function port(value: string | undefined, what: string): number | undefined {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // budget and dashboards have options of their own; they parse them themselves.
+  // budget, user, migrate and dashboards have options of their own; they parse them themselves.
   if (argv[0] === 'budget') return runBudget(argv.slice(1));
+  if (argv[0] === 'user') return runUser(argv.slice(1));
   if (argv[0] === 'dashboards') return runDashboards(argv.slice(1));
   if (argv[0] === 'migrate') return runMigrate(argv.slice(1));
   const { values, positionals } = parseArgs({

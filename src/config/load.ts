@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import { ConfigSchema, DuckDBEngineSchema, PostgresEngineSchema, type ConfigInput, type ServerConfig } from './schema.ts';
 import { VerticaEngineSchema } from './vertica-engine.ts';
 import { ImpalaEngineSchema } from './impala-engine.ts';
+import { RESERVED_USER_NAMES } from '../users/names.ts';
 
 /**
  * Each engine is validated against the schema of its `kind`: against the union of all of them, a
@@ -18,8 +19,6 @@ const EngineKindSchema = Type.Object({
   kind: Type.Union(Object.keys(ENGINE_SCHEMAS).map((k) => Type.Literal(k))),
 });
 
-/** Role names the metastore uses for itself, and those PostgreSQL does not allow for a role. */
-const RESERVED_USER_NAMES = new Set(['tollgate_metastore', 'tollgate_users', 'public', 'none', 'current_user', 'session_user', 'current_role']);
 
 /** A validated config with every default applied and every path absolute. */
 export type Config = Omit<ConfigInput, 'server'> & { server: ServerConfig; configPath: string | null };

@@ -93,6 +93,12 @@ export const ERROR_CODES = {
   NOT_FOUND: { sqlstate: '42704', kind: 'user' },
   /** A feature needs the ledger's PostgreSQL and this gateway runs without one (503). */
   LEDGER_UNAVAILABLE: { sqlstate: '55000', kind: 'external' },
+  /** A team or user of that name exists already, in the config or the ledger (409; PostgreSQL's duplicate_object). */
+  DUPLICATE_OBJECT: { sqlstate: '42710', kind: 'user' },
+  /** Declared in the config file, hence read-only through the API (409; object_not_in_prerequisite_state). */
+  MANAGED_BY_CONFIG: { sqlstate: '55000', kind: 'user' },
+  /** A team still has users, so it cannot be deleted (409; PostgreSQL's dependent_objects_still_exist). */
+  DEPENDENT_OBJECTS_STILL_EXIST: { sqlstate: '2BP01', kind: 'user' },
   /** Nesting deeper than tollgate analyses (PostgreSQL's stack depth limit, 54001). */
   STATEMENT_TOO_COMPLEX: { sqlstate: '54001', kind: 'user' },
 } as const satisfies Record<string, ErrorSpec>;

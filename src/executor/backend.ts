@@ -46,13 +46,16 @@ export class Executor implements GatewayBackend {
 
   async credentials(user: string): Promise<UserCredentials | undefined> {
     const u = this.deps.users.get(user);
-    if (!u || u.disabled) return undefined;
+    // A disabled user still proves their password: openSession then refuses them saying why (28000),
+    // so the account's state is told only to someone who holds its password, as over HTTP.
+    if (!u) return undefined;
     return { name: u.name, scramVerifier: u.scramVerifier, allowCleartext: u.allowCleartext };
   }
 
   async openSession(info: StartupInfo): Promise<BackendSession> {
     const user = this.deps.users.get(info.user);
     if (!user) throw new GatewayError('INVALID_AUTHORIZATION', `role "${info.user}" does not exist`);
+    if (user.disabled) throw new GatewayError('INVALID_AUTHORIZATION', `user "${user.name}" is disabled`, { hint: 'Ask a tollgate admin to enable the account.' });
     const database = this.deps.config.server.database;
     // Clients that send no database name default to the user name; accept that too, as documented.
     if (info.database !== database && info.database !== info.user)

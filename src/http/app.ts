@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { BudgetStore } from '../budgets/index.ts';
 import type { ResultCache } from '../cache/index.ts';
 import type { UserRecord } from '../executor/users.ts';
+import type { DirectoryAdmin } from '../users/index.ts';
 import type { GatewayBackend } from '../wire/backend.ts';
 import type { Logger } from '../log/index.ts';
 import { Metrics } from '../metrics/index.ts';
@@ -15,6 +16,8 @@ import { adminBudgetRoutes } from './routes/admin-budgets.ts';
 import { adminCacheRoutes } from './routes/admin-cache.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminAuditRoutes } from './routes/admin-audit.ts';
+import { adminTeamRoutes } from './routes/admin-teams.ts';
+import { adminUserRoutes } from './routes/admin-users.ts';
 import { adminMigrationRoutes, type MigrationAdmin } from './routes/admin-migrations.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { docsRoutes, registerOpenApi } from './routes/docs.ts';
@@ -34,10 +37,15 @@ export interface HttpDeps {
   /** Per-engine health, for operators. */
   engineHealth(): Promise<Record<string, { ok: boolean; detail?: string }>>;
   version: string;
-  /** The users of the config (buildUserDirectory), checked by HTTP Basic. None: every API call is 401. */
+  /**
+   * The users in force (config and API, users/UserDirectory), checked by HTTP Basic; shared by reference,
+   * so changes apply at once. None: every API call is 401.
+   */
   users?: ReadonlyMap<string, UserRecord>;
-  /** The configured team names; a team not listed is 404. */
-  teams?: readonly string[];
+  /** The team names in force (a Set is kept by reference, like users); a team not listed is 404. */
+  teams?: readonly string[] | ReadonlySet<string>;
+  /** Teams and users through the admin API, as a getter like `budgets`; absent: those routes answer 503. */
+  directory?: () => DirectoryAdmin | undefined;
   /**
    * The budget store, or a getter for it (the ledger starts after the HTTP app is built). Absent or
    * undefined: the budget routes answer 503.
@@ -91,6 +99,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     auth,
     users,
     teams: deps.teams ?? [],
+    directory: deps.directory,
     budgets: deps.budgets,
     ledgerPool: deps.ledgerPool,
     tokens,
@@ -108,6 +117,8 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(adminTokenRoutes, { prefix: '/v1/admin', ctx });
   await app.register(adminCacheRoutes, { prefix: '/v1/admin', ctx, cache: deps.cache ?? (() => undefined) });
   await app.register(adminAuditRoutes, { prefix: '/v1/admin', ctx });
+  await app.register(adminTeamRoutes, { prefix: '/v1/admin', ctx });
+  await app.register(adminUserRoutes, { prefix: '/v1/admin', ctx });
   await app.register(adminMigrationRoutes, { prefix: '/v1/admin', ctx, migrations: deps.migrations ?? (() => undefined) });
   await app.register(teamBudgetRoutes, { prefix: '/v1', ctx });
   await app.register(teamReportRoutes, { prefix: '/v1', ctx });

@@ -2,13 +2,17 @@ import type pg from 'pg';
 import type { BudgetStore } from '../budgets/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { UserRecord } from '../executor/users.ts';
+import type { DirectoryAdmin } from '../users/index.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import type { ApiTokenStore } from './tokens.ts';
 
 export interface RouteContextOptions {
   auth: Authenticator;
   users: ReadonlyMap<string, UserRecord>;
-  teams: readonly string[];
+  /** The teams in force; a Set is kept by reference, so teams created through the API appear at once. */
+  teams: readonly string[] | ReadonlySet<string>;
+  /** Teams and users through the admin API, once the ledger is up (a getter like ledgerPool). */
+  directory?: (() => DirectoryAdmin | undefined) | undefined;
   budgets?: BudgetStore | (() => BudgetStore | undefined) | undefined;
   ledgerPool?: (() => pg.Pool | undefined) | undefined;
   tokens: () => ApiTokenStore | undefined;
@@ -29,11 +33,13 @@ export class RouteContext {
   private readonly budgetStore: RouteContextOptions['budgets'];
   private readonly pool: () => pg.Pool | undefined;
   private readonly tokenStore: () => ApiTokenStore | undefined;
+  private readonly directoryAdmin: () => DirectoryAdmin | undefined;
 
   constructor(opts: RouteContextOptions) {
     this.auth = opts.auth;
     this.users = opts.users;
-    this.teams = new Set(opts.teams);
+    this.teams = opts.teams instanceof Set ? opts.teams : new Set(opts.teams);
+    this.directoryAdmin = opts.directory ?? (() => undefined);
     this.budgetStore = opts.budgets;
     this.pool = opts.ledgerPool ?? (() => undefined);
     this.tokenStore = opts.tokens;
@@ -65,6 +71,13 @@ export class RouteContext {
     const store = this.tokenStore();
     if (store === undefined) throw ledgerUnavailable();
     return store;
+  }
+
+  /** Teams and users through the admin API (in the ledger), or 503 like ledger(). */
+  directory(): DirectoryAdmin {
+    const admin = this.directoryAdmin();
+    if (admin === undefined) throw ledgerUnavailable();
+    return admin;
   }
 
   /** A configured team, or 404. */

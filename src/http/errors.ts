@@ -39,6 +39,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   INSUFFICIENT_PRIVILEGE: 403,
   /** A disabled user: the password was right, so asking again would not help. */
   INVALID_AUTHORIZATION: 403,
+  DUPLICATE_OBJECT: 409,
+  MANAGED_BY_CONFIG: 409,
+  DEPENDENT_OBJECTS_STILL_EXIST: 409,
   /** The server is short of memory: not the caller's quota, try again later. */
   OUT_OF_MEMORY: 503,
 };

@@ -9,3 +9,4 @@ export { statementTags, metabaseTags, type StatementTags } from './tags.ts';
 export { LedgerConnector, LEDGER_ENGINE } from './ledger-connector.ts';
 export { syncLedgerUsers } from './schema.ts';
 export { embeddedLedgerAccess, externalLedgerAccess, type LedgerAccess, type LedgerConnection } from './access.ts';
+export { LedgerChangeListener, type ChangeListenerOptions } from './change-listener.ts';

@@ -288,6 +288,42 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       'CREATE INDEX migration_comparisons_table_at ON ledger.migration_comparisons (schema_name, table_name, at)',
     ],
   },
+  {
+    // Teams and users managed through the admin API (issue 9), beside the config's (which stay authoritative
+    // and read-only). Only SCRAM verifiers are kept, never passwords. Users are disabled, never deleted:
+    // their names are in the ledger's history. Every change is one row of directory_changes (the audit log).
+    version: 10,
+    statements: [
+      `CREATE TABLE ledger.managed_teams (
+        name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 63),
+        description text,
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL
+      )`,
+      `CREATE TABLE ledger.managed_users (
+        name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 63),
+        team text NOT NULL,
+        role text NOT NULL CHECK (role IN ('analyst', 'admin')),
+        scram_verifier text NOT NULL CHECK (scram_verifier LIKE 'SCRAM-SHA-256$%'),
+        disabled boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL,
+        updated_at timestamptz NOT NULL,
+        updated_by text NOT NULL
+      )`,
+      'CREATE INDEX managed_users_team ON ledger.managed_users (team)',
+      `CREATE TABLE ledger.directory_changes (
+        id bigserial PRIMARY KEY,
+        changed_at timestamptz NOT NULL,
+        changed_by text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('team', 'user')),
+        subject text NOT NULL,
+        action text NOT NULL,
+        after jsonb
+      )`,
+      'CREATE INDEX directory_changes_at ON ledger.directory_changes (changed_at)',
+    ],
+  },
 ];
 
 /** An arbitrary constant naming tollgate's migration lock among the server's advisory locks. */

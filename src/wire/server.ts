@@ -183,6 +183,18 @@ export class PgServer {
   }
 
   /**
+   * Ends every session of this user, as pg_terminate_backend does (FATAL 57P01): a disabled user must not
+   * keep the connections they opened before. A running statement is cancelled. Returns how many.
+   */
+  terminateUser(user: string): number {
+    const reason = new GatewayError('ADMIN_SHUTDOWN', 'terminating connection due to administrator command', { hint: `User "${user}" was disabled.` });
+    const mine = [...this.sessions].filter((s) => s.userName === user);
+    for (const s of mine) void s.terminate(reason);
+    if (mine.length > 0) this.opts.logger.info({ user, sessions: mine.length }, 'sessions of a disabled user terminated');
+    return mine.length;
+  }
+
+  /**
    * Graceful shutdown: stop accepting, let running statements finish for `graceMs`, then cancel them;
    * idle sessions are told why they are disconnected (57P01).
    */
