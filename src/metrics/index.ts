@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One finished statement, as the executor records it in the ledger. */
 export interface FinishedStatement {
@@ -43,6 +43,14 @@ export class Metrics {
   private readonly refusals = new Counter({ name: 'tollgate_budget_refusals_total', help: 'Statements refused by a team budget, by team.', labelNames: ['team'] as const, registers: [this.registry] });
   private readonly sessions = new Gauge({ name: 'tollgate_active_sessions', help: 'Open PostgreSQL sessions.', registers: [this.registry] });
   private readonly duration = new Histogram({ name: 'tollgate_query_duration_seconds', help: 'Statement duration in seconds, by kind.', labelNames: ['kind'] as const, buckets: DURATION_BUCKETS, registers: [this.registry] });
+
+  /**
+   * The process's own figures (prom-client's defaults: resident memory, V8 heap by space, external
+   * memory, event loop lag, GC, handles), which tell a leak in JavaScript from native memory (DuckDB).
+   */
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Call once per statement, when its ledger row is written (any status). */
   statementFinished(s: FinishedStatement): void {
