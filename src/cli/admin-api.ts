@@ -1,6 +1,6 @@
 /**
- * What the admin CLI commands (budget, migrate) share: the running gateway's API as one user, where it
- * listens, and the password read without echo.
+ * What the admin CLI commands (budget, migrate, user) share: their connection options, the running
+ * gateway's API as one user, where it listens, and the password read without echo.
  */
 import { loadConfig } from '../config/index.ts';
 import { GatewayError } from '../errors/index.ts';
@@ -9,6 +9,34 @@ function usage(message: string): GatewayError {
   return new GatewayError('CONFIG_INVALID', message);
 }
 
+
+/** The options every admin command takes to reach the gateway (parseArgs), beside its own. */
+export const API_OPTIONS = {
+  url: { type: 'string' },
+  config: { type: 'string' },
+  user: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** API_OPTIONS in a command's --help. */
+export const API_OPTIONS_HELP = `Options:
+  --url URL        the gateway's HTTP API   (default http://127.0.0.1:<server.httpPort of --config, else 8080>)
+  --config FILE    read the HTTP port from this config file
+  --user NAME      an admin user            TOLLGATE_USER
+                   the password comes from TOLLGATE_PASSWORD, else it is asked for (not echoed)
+`;
+
+/** The admin a command acts as: --user, else TOLLGATE_USER; `usage` makes the command's own error. */
+export function adminUser(values: { user?: string | undefined }, env: NodeJS.ProcessEnv, usage: (message: string) => Error): string {
+  const user = values.user ?? env.TOLLGATE_USER;
+  if (!user) throw usage('no user: pass --user or set TOLLGATE_USER');
+  return user;
+}
+
+/** The API at --url (or --config's port) as `user`, with TOLLGATE_PASSWORD or a password asked for. */
+export async function openAdminApi(values: { url?: string | undefined; config?: string | undefined }, user: string, env: NodeJS.ProcessEnv): Promise<AdminApi> {
+  return new AdminApi(await baseUrl(values), user, env.TOLLGATE_PASSWORD || (await readPassword(user)));
+}
 
 /** An answer of the API that is not a success, with its message and hint. */
 export class ApiError extends Error {

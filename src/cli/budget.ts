@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { AdminApi, ApiError, baseUrl, readPassword } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, openAdminApi } from './admin-api.ts';
 import { GatewayError } from '../errors/index.ts';
 
 /**
@@ -15,17 +15,10 @@ export const BUDGET_HELP = `Usage:
   tollgate budget override <team> [--minutes 60] [--uses 1|any]
                                                        a one-off token letting the team past its limit
 
-Options:
-  --url URL        the gateway's HTTP API   (default http://127.0.0.1:<server.httpPort of --config, else 8080>)
-  --config FILE    read the HTTP port from this config file
-  --user NAME      an admin user            TOLLGATE_USER
-                   the password comes from TOLLGATE_PASSWORD, else it is asked for (not echoed)
-`;
+${API_OPTIONS_HELP}`;
 
 const OPTIONS = {
-  url: { type: 'string' },
-  config: { type: 'string' },
-  user: { type: 'string' },
+  ...API_OPTIONS,
   monthly: { type: 'string' },
   daily: { type: 'string' },
   soft: { type: 'string' },
@@ -33,7 +26,6 @@ const OPTIONS = {
   webhook: { type: 'string' },
   minutes: { type: 'string' },
   uses: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 function usage(message: string): GatewayError {
@@ -50,11 +42,10 @@ export async function runBudget(argv: string[], env: NodeJS.ProcessEnv = process
   if (!['show', 'set', 'history', 'override'].includes(action)) throw usage(`unknown budget command "${action}"`);
   if (team === undefined || team === '') throw usage(`tollgate budget ${action} needs a team`);
   if (extra.length > 0) throw usage(`unexpected argument "${extra[0]}"`);
-  const user = values.user ?? env.TOLLGATE_USER;
-  if (!user) throw usage('no user: pass --user or set TOLLGATE_USER');
+  const user = adminUser(values, env, usage);
   const changes = action === 'set' ? setFlags(values) : undefined;
   const overrideBody = action === 'override' ? overrideFlags(values) : undefined;
-  const api = new AdminApi(await baseUrl(values), user, env.TOLLGATE_PASSWORD || (await readPassword(user)));
+  const api = await openAdminApi(values, user, env);
   const path = `/v1/admin/teams/${encodeURIComponent(team)}`;
   try {
     switch (action) {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { GatewayError } from '../errors/index.ts';
-import { AdminApi, ApiError, baseUrl, readPassword } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, openAdminApi } from './admin-api.ts';
 
 export const MIGRATE_HELP = `Usage:
   tollgate migrate show                          every migrating table: state, comparisons, mismatches
@@ -12,11 +12,7 @@ States: old-only, shadow (answered by the old engine; a sample --sample R (0-1) 
 compared), canary (--percent P of queries and --teams answered by the new engine), new-only.
 --old and --new are needed the first time; later they keep their values.
 
-Options (as for tollgate budget):
-  --url URL      the gateway's HTTP address (default: http://127.0.0.1:<httpPort of --config, else 8080>)
-  --config FILE  read the HTTP port from this config
-  --user NAME    an admin (default: $TOLLGATE_USER); the password from $TOLLGATE_PASSWORD, else asked for
-`;
+${API_OPTIONS_HELP}`;
 
 const OPTIONS = {
   state: { type: 'string' },
@@ -25,10 +21,7 @@ const OPTIONS = {
   sample: { type: 'string' },
   percent: { type: 'string' },
   teams: { type: 'string' },
-  url: { type: 'string' },
-  config: { type: 'string' },
-  user: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...API_OPTIONS,
 } as const;
 
 interface Migration {
@@ -107,9 +100,7 @@ export async function runMigrate(argv: string[], env: NodeJS.ProcessEnv = proces
   if (extra.length > 0) throw usage(`unexpected argument "${extra[0]}"`);
   const t = action === 'show' ? undefined : table(target, action);
   if (action === 'set' && values.state === undefined) throw usage('tollgate migrate set needs --state');
-  const user = values.user ?? env.TOLLGATE_USER;
-  if (!user) throw usage('no user: pass --user or set TOLLGATE_USER');
-  const api = new AdminApi(await baseUrl(values), user, env.TOLLGATE_PASSWORD || (await readPassword(user)));
+  const api = await openAdminApi(values, adminUser(values, env, usage), env);
   try {
     const list = async (): Promise<Summary[]> => (await api.call<{ migrations: Summary[] }>('GET', '/v1/admin/migrations')).migrations;
     const path = t && `/v1/admin/migrations/${encodeURIComponent(t.schema)}/${encodeURIComponent(t.name)}`;

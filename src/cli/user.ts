@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { AdminApi, ApiError, baseUrl, readPassword } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, openAdminApi } from './admin-api.ts';
 import { GatewayError } from '../errors/index.ts';
 
 /**
@@ -19,23 +19,15 @@ export const USER_HELP = `Usage:
 
 Users declared in the config file are read-only here: edit the config instead.
 
-Options:
-  --url URL        the gateway's HTTP API   (default http://127.0.0.1:<server.httpPort of --config, else 8080>)
-  --config FILE    read the HTTP port from this config file
-  --user NAME      an admin user            TOLLGATE_USER
-                   the password comes from TOLLGATE_PASSWORD, else it is asked for (not echoed)
-`;
+${API_OPTIONS_HELP}`;
 
 const OPTIONS = {
-  url: { type: 'string' },
-  config: { type: 'string' },
-  user: { type: 'string' },
+  ...API_OPTIONS,
   team: { type: 'string' },
   role: { type: 'string' },
   'password-env': { type: 'string' },
   disable: { type: 'boolean' },
   enable: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 interface UserJson {
@@ -74,8 +66,7 @@ export async function runUser(argv: string[], env: NodeJS.ProcessEnv = process.e
   if (action !== 'list' && (name === undefined || name === '')) throw usage(`tollgate user ${action} needs a user name`);
   if (extra.length > 0 || (action === 'list' && name !== undefined)) throw usage(`unexpected argument "${extra[0] ?? name}"`);
   if (values.disable && values.enable) throw usage('--disable and --enable exclude each other');
-  const admin = values.user ?? env.TOLLGATE_USER;
-  if (!admin) throw usage('no user: pass --user or set TOLLGATE_USER');
+  const admin = adminUser(values, env, usage);
   const newPassword = passwordFrom(env, values['password-env']);
   const patch = {
     ...(values.team !== undefined && { team: values.team }),
@@ -85,7 +76,7 @@ export async function runUser(argv: string[], env: NodeJS.ProcessEnv = process.e
   };
   if (action === 'create' && values.team === undefined) throw usage('tollgate user create needs --team');
   if (action === 'set' && Object.keys(patch).length === 0) throw usage('nothing to set: give --team, --role, --disable or --enable');
-  const api = new AdminApi(await baseUrl(values), admin, env.TOLLGATE_PASSWORD || (await readPassword(admin)));
+  const api = await openAdminApi(values, admin, env);
   const path = `/v1/admin/users/${encodeURIComponent(name ?? '')}`;
   try {
     switch (action) {
