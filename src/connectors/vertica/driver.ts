@@ -34,6 +34,7 @@ import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
+import { textFields } from './datarow-values.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -82,21 +83,7 @@ export class RawDataRowMessage implements DataRowMessage {
   ) {}
 
   get fields(): Array<string | null> {
-    const bytes = this.bytes;
-    let at = this.offset;
-    const count = bytes.readInt16BE(at);
-    at += 2;
-    const fields = new Array<string | null>(count);
-    for (let i = 0; i < count; i++) {
-      const len = bytes.readInt32BE(at);
-      at += 4;
-      if (len === -1) fields[i] = null;
-      else {
-        fields[i] = bytes.toString('utf8', at, at + len);
-        at += len;
-      }
-    }
-    return fields;
+    return textFields(this.bytes, this.offset);
   }
 }
 export interface ParameterDescriptionMessage {
@@ -161,6 +148,8 @@ export interface DriverClient extends EventEmitter {
   processID: number | null;
   secretKey: number | null;
   readyForQuery: boolean;
+  /** The submittable whose replies are arriving (the head of the query queue), if any. */
+  activeQuery: Submittable | null;
   _queryable: boolean;
   _ending: boolean;
   _connected: boolean;
@@ -272,17 +261,42 @@ interface ProtocolParser {
 const vProtocolDist = createRequire(requireFromDriver.resolve('v-protocol'));
 const { Parser } = vProtocolDist('./parser.js') as { Parser: new () => ProtocolParser };
 
+/** A submittable that takes DataRows as the parser's bytes, without a message (query.ts' VerticaQuery). */
+export interface DataRowBytesSink {
+  handleDataRowBytes(bytes: Buffer, offset: number): void;
+}
+
+function isDataRowBytesSink(q: unknown): q is DataRowBytesSink {
+  return q !== null && typeof q === 'object' && typeof (q as Partial<DataRowBytesSink>).handleDataRowBytes === 'function';
+}
+
+/** What parseDataRowMessage returns for a row it already handed over: dispatch skips it. */
+const ROW_HANDED_OVER: ParsedMessage = Object.freeze({ name: 'dataRowHandedOver' });
+
 /**
  * The driver's Connection#attachListeners (lib/connection.js), with the parse and dispatch inside a
  * try/catch: a throw destroys this socket with a DriverFault instead of escaping the 'data' event.
+ *
+ * DataRows are not turned into strings here. When the query at the head of the client's queue takes
+ * rows as bytes (`rowSink()`), and the client's own 'dataRow' listener is the only one, each row goes
+ * straight to it from the parser, in order, skipping the message object, the event and the client's
+ * delegation (the driver's _handleDataRow only calls activeQuery.handleDataRow). Otherwise the row is a
+ * RawDataRowMessage, emitted as the driver does.
  */
-function guardedAttachListeners(connection: DriverConnection, stream: Socket): void {
+function guardedAttachListeners(connection: DriverConnection, stream: Socket, rowSink: () => unknown): void {
   stream.on('end', () => connection.emit('end'));
   const parser = new Parser();
-  // DataRows are not turned into strings here: the statement reads the bytes (query.ts).
-  parser.parseDataRowMessage = (offset, length, bytes) => new RawDataRowMessage(length, bytes, offset);
+  parser.parseDataRowMessage = (offset, length, bytes) => {
+    const sink = connection._emitMessage ? null : rowSink();
+    if (isDataRowBytesSink(sink) && connection.listenerCount('dataRow') === 1) {
+      sink.handleDataRowBytes(bytes, offset);
+      return ROW_HANDED_OVER;
+    }
+    return new RawDataRowMessage(length, bytes, offset);
+  };
   let faulted = false;
   const dispatch = (msg: ParsedMessage): void => {
+    if (msg === ROW_HANDED_OVER) return;
     const eventName = msg.name === 'error' ? 'errorMessage' : msg.name;
     if (connection._emitMessage) connection.emit('message', msg);
     connection.emit(eventName, msg);
@@ -330,7 +344,7 @@ export class VerticaClient extends (vertica.Client as unknown as new (config: Dr
       types: config.types ?? VERTICA_TYPE_PARSERS,
     });
     const connection = this.connection;
-    connection.attachListeners = (stream: Socket) => guardedAttachListeners(connection, stream);
+    connection.attachListeners = (stream: Socket) => guardedAttachListeners(connection, stream, () => this.activeQuery);
     connection.on('readyForQuery', (msg: ReadyForQueryMessage) => {
       this.txStatus = msg.status;
     });

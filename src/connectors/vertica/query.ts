@@ -21,14 +21,15 @@
  * **Streaming.** Vertica has no row limit on Execute (vertica-nodejs: "vertica doesn't support
  * result-row count limit") and no portal suspension: once executing, it sends every row. Rows are
  * kept here until read: as arrays of text, or (useColumns, for result streams) decoded as they arrive
- * straight from the DataRow bytes into column-major batches; above `highWaterRows` buffered rows
- * the socket is paused, so TCP flow control stops Vertica's sender (it blocks on a full socket, as it
- * does for any slow client) and memory stays bounded: the buffered rows, plus at most one socket read
- * (64 KiB) the parser was already walking through, plus the kernel's buffers. Reading below
- * `lowWaterRows` resumes the socket.
+ * straight from the DataRow bytes into column-major batches (int8 and float8 without a string per
+ * value: datarow-values.ts); above `highWaterRows` buffered rows the socket is paused, so TCP flow
+ * control stops Vertica's sender (it blocks on a full socket, as it does for any slow client) and
+ * memory stays bounded: the buffered rows, plus at most one socket read (64 KiB) the parser was
+ * already walking through, plus the kernel's buffers. Reading below `lowWaterRows` resumes the socket.
  */
 import type {
   CommandCompleteMessage,
+  DataRowBytesSink,
   DataRowMessage,
   DriverConnection,
   ParameterDescriptionMessage,
@@ -40,7 +41,8 @@ import { DriverFault } from './driver.ts';
 import type { RowBatch } from '../contract.ts';
 import type { ValueTextDecoder } from '../../pgtypes/index.ts';
 import type { PgValue } from '../../pgtypes/values.ts';
-import { fastInt8, textAsIs } from './types.ts';
+import { fastFloat8, fastInt8, textAsIs } from './types.ts';
+import { float8FromBytes, int8FromBytes, textFields, utf8 } from './datarow-values.ts';
 
 export type RawRow = Array<string | null>;
 export type QueryMode = 'simple' | 'extended' | 'describe' | 'close';
@@ -62,6 +64,7 @@ type Phase = 'queued' | 'running' | 'done' | 'failed';
 const KIND_DECODE = 0;
 const KIND_TEXT = 1;
 const KIND_INT8 = 2;
+const KIND_FLOAT8 = 3;
 
 /** Column-major decoding of the rows as they arrive (see {@link VerticaQuery.useColumns}). */
 interface ColumnSink {
@@ -78,30 +81,12 @@ interface Waiter {
   reject(e: unknown): void;
 }
 
-type Utf8Slicer = { utf8Slice(start: number, end: number): string };
-
-/** A value's UTF-8 text, straight from the bytes (Buffer#toString without its argument handling). */
-function utf8(bytes: Buffer, start: number, end: number): string {
-  return (bytes as unknown as Utf8Slicer).utf8Slice(start, end);
-}
-
-/** int8 text read from the bytes: up to 15 digits (and a minus) as a number; anything else as text. */
-function int8FromBytes(bytes: Buffer, start: number, end: number): bigint {
-  const n = end - start;
-  if (n > 0 && n <= 15) {
-    const negative = bytes[start] === 45;
-    let i = negative ? start + 1 : start;
-    if (i < end) {
-      let v = 0;
-      for (; i < end; i++) {
-        const d = bytes[i]! - 48;
-        if (d < 0 || d > 9) break;
-        v = v * 10 + d;
-      }
-      if (i === end) return BigInt(negative ? -v : v);
-    }
-  }
-  return fastInt8(utf8(bytes, start, end));
+/** The decoders with a reader straight from the bytes (datarow-values.ts) get it; the rest decode text. */
+function kindOf(decoder: ValueTextDecoder): number {
+  if (decoder === textAsIs) return KIND_TEXT;
+  if (decoder === fastInt8) return KIND_INT8;
+  if (decoder === fastFloat8) return KIND_FLOAT8;
+  return KIND_DECODE;
 }
 
 function emptyColumns(count: number, rows: number): PgValue[][] {
@@ -112,7 +97,7 @@ function emptyColumns(count: number, rows: number): PgValue[][] {
 
 const noop = (): void => {};
 
-export class VerticaQuery implements Submittable {
+export class VerticaQuery implements Submittable, DataRowBytesSink {
   readonly mode: QueryMode;
   /** The result columns once described ([] for a statement without rows). */
   readonly described: Promise<VerticaField[]>;
@@ -252,18 +237,32 @@ export class VerticaQuery implements Submittable {
     this.describedAs(msg.fields);
   }
 
+  /** A DataRow as the driver's message: its text values, or the parser's bytes (RawDataRowMessage). */
   handleDataRow(msg: DataRowMessage): void {
+    if (msg.bytes !== undefined) this.rowArrived(msg.bytes, msg.offset!, null);
+    else this.rowArrived(null, 0, msg.fields);
+  }
+
+  /**
+   * A DataRow handed over by this connector's parser without a message object (driver.ts): `offset` is
+   * where its int16 field count starts; the bytes are valid only during this call.
+   */
+  handleDataRowBytes(bytes: Buffer, offset: number): void {
+    this.rowArrived(bytes, offset, null);
+  }
+
+  private rowArrived(bytes: Buffer | null, offset: number, fields: RawRow | null): void {
     if (this.phase !== 'running' || this.discarding) return;
     this.rowsReceived++;
     let ready: boolean;
     if (this.sink !== null) {
       if (this.decodeFailed) return; // the reader gets the error; the rest is dropped
       const batches = this.batches.length;
-      if (msg.bytes !== undefined) this.decodeBytes(msg.bytes, msg.offset!);
-      else this.decodeTexts(msg.fields);
+      if (bytes !== null) this.decodeBytes(bytes, offset);
+      else this.decodeTexts(fields!);
       ready = this.batches.length > batches || this.decodeFailed;
     } else {
-      this.rows.push(msg.fields);
+      this.rows.push(fields ?? textFields(bytes!, offset));
       ready = this.waiter !== null && this.rows.length - this.head >= this.waiter.max;
     }
     if (!this.paused && this.buffered() >= this.highWater) {
@@ -350,7 +349,7 @@ export class VerticaQuery implements Submittable {
   useColumns(decoders: readonly ValueTextDecoder[], batchRows: number, describeError: (column: number, cause: unknown) => unknown): void {
     if (this.sink !== null) throw new Error('VerticaQuery: useColumns once');
     const kinds = new Uint8Array(decoders.length);
-    for (let c = 0; c < decoders.length; c++) kinds[c] = decoders[c] === textAsIs ? KIND_TEXT : decoders[c] === fastInt8 ? KIND_INT8 : KIND_DECODE;
+    for (let c = 0; c < decoders.length; c++) kinds[c] = kindOf(decoders[c]!);
     this.sink = { decoders, kinds, batchRows: Math.max(1, batchRows), describeError };
     this.cols = emptyColumns(decoders.length, this.sink.batchRows);
     const pending = this.rows.length > this.head ? this.rows.slice(this.head) : [];
@@ -521,7 +520,10 @@ export class VerticaQuery implements Submittable {
     const cols = this.cols;
     const r = this.fill;
     const ncols = cols.length;
-    const count = bytes.readInt16BE(at);
+    // Lengths read by hand (no per-call checks of Buffer#readInt32BE); reads past the buffer still throw.
+    const limit = bytes.length;
+    if (at + 2 > limit) throw new RangeError('DataRow: its field count runs past the buffer');
+    const count = ((bytes[at]! << 24) >> 16) | bytes[at + 1]!;
     at += 2;
     let c = 0;
     try {
@@ -531,15 +533,28 @@ export class VerticaQuery implements Submittable {
           col[r] = null;
           continue;
         }
-        const len = bytes.readInt32BE(at);
+        if (at + 4 > limit) throw new RangeError('DataRow: a field length runs past the buffer');
+        const len = (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
         at += 4;
         if (len < 0) {
           col[r] = null;
           continue;
         }
         const end = at + len;
-        const kind = kinds[c];
-        col[r] = kind === KIND_TEXT ? utf8(bytes, at, end) : kind === KIND_INT8 ? int8FromBytes(bytes, at, end) : decoders[c]!(utf8(bytes, at, end));
+        if (end > limit) throw new RangeError('DataRow: a value runs past the buffer');
+        switch (kinds[c]) {
+          case KIND_TEXT:
+            col[r] = utf8(bytes, at, end);
+            break;
+          case KIND_INT8:
+            col[r] = int8FromBytes(bytes, at, end);
+            break;
+          case KIND_FLOAT8:
+            col[r] = float8FromBytes(bytes, at, end);
+            break;
+          default:
+            col[r] = decoders[c]!(utf8(bytes, at, end));
+        }
         at = end;
       }
     } catch (e) {

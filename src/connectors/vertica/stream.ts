@@ -5,7 +5,7 @@
  * pauses the socket when the reader falls behind, so a slow reader slows Vertica down through TCP flow
  * control and memory stays bounded. Rows arrive as Vertica's text; the statement decodes each DataRow
  * as it arrives, straight from the message bytes into column-major batches of canonical values
- * (types.ts' decoders; int8 and text read without an intermediate row).
+ * (types.ts' decoders; int8, float8 and text read by datarow-values.ts without an intermediate row).
  *
  * Cancellation: the AbortSignal sends a cancel request while Vertica still produces rows; either way
  * the stream then rejects with QUERY_CANCELED. Ending in any way (done, error, cancel, close) runs the
