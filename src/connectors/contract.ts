@@ -59,6 +59,12 @@ export interface Capabilities {
   parameters: boolean;
   /** The engine can describe a statement's result columns without running it (default false). */
   describe: boolean;
+  /**
+   * A statement's description stays right while the data versions of the tables it reads stay the same,
+   * and dataVersion costs less than describe (no round trip): descriptions may be reused on that
+   * condition (default false).
+   */
+  describeFollowsDataVersion?: boolean;
 }
 
 export interface CompiledQuery {

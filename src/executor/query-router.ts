@@ -59,6 +59,13 @@ export function partSql(part: FederatedPart, kind: string, compile: Compile): st
   return part.kind === 'query' ? compile(kind, part.sql) : dialectFor(kind, part.sql);
 }
 
+/**
+ * Descriptions of single-engine statements, for engines whose descriptions follow their data versions:
+ * drivers Parse (describe) every statement before they execute it, and a DuckDB describe is a prepare
+ * that reads the Parquet files' metadata on the event loop, as the execute right after it does again.
+ */
+const DESCRIPTION_CACHE_ENTRIES = 2000;
+
 /** Analyses are kept by text, search path and bound values: BI tools repeat statements, and parsing costs ~1.7 ms. */
 const ANALYSIS_CACHE_ENTRIES = 2000;
 const MAX_CACHED_PARAMS_CHARS = 2048;
@@ -72,6 +79,11 @@ export class QueryRouter {
   private readonly byName: Map<string, Connector>;
   private readonly analyses = new LRUCache<string, { served: ServedTables; analysis: Analysis }>({ max: ANALYSIS_CACHE_ENTRIES });
   private readonly federationPlans = new WeakMap<Analysis, Map<string, FederationPlan>>();
+  private readonly descriptions = new LRUCache<string, DescribeResult>({
+    max: DESCRIPTION_CACHE_ENTRIES,
+    maxSize: 64 * 2 ** 20,
+    sizeCalculation: (d, key) => 2 * key.length + 64 * (d.columns.length + d.params.length + 1),
+  });
 
   constructor(private readonly opts: QueryRouterOptions) {
     this.byName = new Map(opts.connectors.map((c) => [c.name, c] as const));
@@ -164,7 +176,13 @@ export class QueryRouter {
   async describe(routed: RoutedQuery, compile: Compile, paramTypes: readonly number[], context: QueryContext): Promise<DescribeResult> {
     if (routed.route.kind === 'single') {
       const c = this.connector(routed.route.engine);
-      return this.watch(c.name, () => c.describe({ sql: compile(c.kind, routed.sql), params: [], paramTypes, context }));
+      const sql = compile(c.kind, routed.sql);
+      const key = await this.descriptionKey(c, sql, paramTypes, routed.analysis.tables);
+      const known = key === undefined ? undefined : this.descriptions.get(key);
+      if (known) return known;
+      const described = await this.watch(c.name, () => c.describe({ sql, params: [], paramTypes, context }));
+      if (key !== undefined) this.descriptions.set(key, described);
+      return described;
     }
     const fed = routed.federation!;
     try {
@@ -173,6 +191,29 @@ export class QueryRouter {
       if (!(e instanceof NotLoadable)) throw e;
       return this.describeFederated(fed.tablePartsOnly(), fed.host, compile, paramTypes, context);
     }
+  }
+
+  /**
+   * Where a description may be kept: the engine, the parameter types, the data version of every table
+   * read and the compiled text (session values included). Undefined when it may not: the engine does not
+   * declare describeFollowsDataVersion, or a table has no trustworthy version right now.
+   */
+  private async descriptionKey(c: Connector, sql: string, paramTypes: readonly number[], tables: readonly TableRead[]): Promise<string | undefined> {
+    if (!c.capabilities.describeFollowsDataVersion || !c.dataVersion) return undefined;
+    const refs = tables.map((t) => ({ schema: t.schema, name: t.name }));
+    let versions: Map<string, string>;
+    try {
+      versions = await c.dataVersion(refs);
+    } catch {
+      return undefined;
+    }
+    const parts: string[] = [];
+    for (const t of refs) {
+      const v = versions.get(`${t.schema}.${t.name}`);
+      if (v === undefined) return undefined;
+      parts.push(`${t.schema}.${t.name}=${v}`);
+    }
+    return `${c.name}\u0000${paramTypes.join(',')}\u0000${parts.sort().join('\u0000')}\u0000${sql}`;
   }
 
   private async describeFederated(plan: FederationPlan, host: DuckDBConnector, compile: Compile, paramTypes: readonly number[], context: QueryContext): Promise<DescribeResult> {

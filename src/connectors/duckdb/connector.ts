@@ -151,7 +151,8 @@ function withInputsDropped(lease: Lease, inputs: readonly InputRelation[], logge
 
 export class DuckDBConnector implements Connector {
   readonly kind = 'duckdb';
-  readonly capabilities: Capabilities = { cancel: true, parameters: true, describe: true };
+  /** Descriptions follow data versions: a view's columns change only with its files, which dataVersion reads from memory. */
+  readonly capabilities: Capabilities = { cancel: true, parameters: true, describe: true, describeFollowsDataVersion: true };
   private closed = false;
   private healthQueue: Promise<unknown> = Promise.resolve();
   private estimator: DuckDBEstimator | undefined;
