@@ -8,6 +8,7 @@ import { startPostgres } from '../test/helpers/postgres.ts';
 import { run } from '../test/helpers/proc.ts';
 import type { Target } from '../test/helpers/target.ts';
 import { fmtInt, fmtRatio, formatTable } from './lib/table.ts';
+import { canonicalResult, startWireFloor } from './lib/wire-floor.ts';
 
 /**
  * Result cache hits under load: pgbench (`-M extended`, 8 clients, a custom script of one demo dashboard
@@ -65,21 +66,22 @@ async function pgbench(target: Target, sql: string, seconds: number): Promise<Pg
   }
 }
 
-/** The query's result through tollgate, copied into a table of the PostgreSQL baseline. */
-async function mirrorResult(tollgate: Target, postgres: Target): Promise<number> {
+/** The query's result through tollgate, copied into a table of the PostgreSQL baseline; returned for the wire floor. */
+async function mirrorResult(tollgate: Target, postgres: Target): Promise<ReturnType<typeof canonicalResult>> {
   const t = new pg.Client(tollgate.clientConfig('alice'));
   // admin owns the baseline's database (alice may not create tables in PostgreSQL 15's public schema).
   const p = new pg.Client(postgres.clientConfig('admin'));
   await t.connect();
   await p.connect();
   try {
-    const rows = (await t.query(CACHE_BENCH_QUERY)).rows as Array<{ booking_month: string; bookings: string; revenue: string }>;
+    const result = await t.query(CACHE_BENCH_QUERY);
+    const rows = result.rows as Array<{ booking_month: string; bookings: string; revenue: string }>;
     await p.query('DROP TABLE IF EXISTS cache_bench');
     await p.query('CREATE TABLE cache_bench (booking_month text PRIMARY KEY, bookings int8, revenue numeric)');
     for (const r of rows) await p.query('INSERT INTO cache_bench VALUES ($1, $2, $3)', [r.booking_month, r.bookings, r.revenue]);
     await p.query('ANALYZE cache_bench');
     await p.query('GRANT SELECT ON cache_bench TO alice');
-    return rows.length;
+    return canonicalResult(result.fields, result.rows);
   } finally {
     await t.end();
     await p.end();
@@ -91,13 +93,27 @@ export async function benchCache(opts: { postgres: Target; seconds?: number }): 
   const lines: string[][] = [];
   const ms = (x: number) => `${x.toFixed(3)} ms`;
   let base: PgbenchRun | undefined;
+  let floor: PgbenchRun | undefined;
   for (const recheckMs of [0, 1000]) {
     const tollgate = await startCachingGateway(recheckMs);
     try {
-      const rows = await mirrorResult(tollgate, postgres);
+      const result = await mirrorResult(tollgate, postgres);
+      const rows = result.rows.length;
       if (!base) {
         await pgbench(postgres, PG_QUERY, 1); // warm: buffers, plans
         base = await pgbench(postgres, PG_QUERY, seconds);
+        const bare = await startWireFloor(result);
+        try {
+          await pgbench(bare, CACHE_BENCH_QUERY, 1);
+          floor = await pgbench(bare, CACHE_BENCH_QUERY, seconds);
+        } finally {
+          await bare.stop();
+        }
+        const what = `wire floor: tollgate's protocol server answering a fixed ${rows}-row result, nothing else (pgbench -M extended, ${CLIENTS} clients)`;
+        lines.push(
+          [`${what}, TPS`, 'pgbench', fmtInt(floor.tps), `${fmtInt(base.tps)} (PostgreSQL 15, table)`, fmtRatio(floor.tps / base.tps), ''],
+          [`${what}, p50 latency`, 'pgbench', ms(floor.p50Ms), `${ms(base.p50Ms)} (PostgreSQL 15, table)`, fmtRatio(floor.p50Ms / base.p50Ms), ''],
+        );
       }
       await pgbench(tollgate, CACHE_BENCH_QUERY, 1); // the entry exists after the first transaction
       const hits = await pgbench(tollgate, CACHE_BENCH_QUERY, seconds);
@@ -106,6 +122,7 @@ export async function benchCache(opts: { postgres: Target; seconds?: number }): 
         [`${what}, TPS (${fmtInt(hits.transactions)} / ${fmtInt(base.transactions)} transactions)`, 'pgbench', fmtInt(hits.tps), `${fmtInt(base.tps)} (PostgreSQL 15, table)`, fmtRatio(hits.tps / base.tps), '>= 0.70x'],
         [`${what}, p50 latency`, 'pgbench', ms(hits.p50Ms), `${ms(base.p50Ms)} (PostgreSQL 15, table)`, fmtRatio(hits.p50Ms / base.p50Ms), '< 0.5 ms'],
         [`${what}, p99 latency`, 'pgbench', ms(hits.p99Ms), `${ms(base.p99Ms)} (PostgreSQL 15, table)`, fmtRatio(hits.p99Ms / base.p99Ms), ''],
+        [`${what}, TPS against the wire floor`, 'pgbench', fmtInt(hits.tps), `${fmtInt(floor!.tps)} (wire floor)`, fmtRatio(hits.tps / floor!.tps), ''],
       );
     } finally {
       await tollgate.stop();
