@@ -40,7 +40,12 @@ export interface RoutedQuery {
   federation?: Federation;
   /** Migrating tables in shadow state whose new engine should also run this statement (sampled). */
   shadow?: TableMigration[];
+  /** The engines its canary draws chose, by `schema.name` (lower case); see route()'s `canaryChoices`. */
+  canaryChoices?: ReadonlyMap<string, string>;
 }
+
+/** One table migration pin: the engine, and why (for EXPLAIN). */
+type Pin = { engine: string; why: string };
 
 /** A federated statement's plan, where it is joined, and its plan of table parts only (see loadsAsIs). */
 export type Federation = FederationPlan & { host: DuckDBConnector; tablePartsOnly: () => FederationPlan };
@@ -122,9 +127,18 @@ export class QueryRouter {
   /** Decides the route; for a federated statement also its parts (which depend on the bound values). */
   /**
    * `pins` replaces the migrations' decision (a shadow run routes the same statement to the other side).
-   * `queryId` makes canary and shadow draws stable for a statement.
+   * `queryId` makes canary and shadow draws stable for a statement. `canaryChoices` are the engines a
+   * prepared statement's canary draws chose when it was described: its executions keep them while those
+   * tables are still in canary between the same engines, so its rows always match the columns the client
+   * was told (the engines may type a column differently); any other state change applies at once.
    */
-  route(sql: string, searchPath: readonly string[], context: RouteContext, params?: readonly PgValue[], opts: { queryId?: string; pins?: ReadonlyMap<string, { engine: string; why: string }> } = {}): RoutedQuery {
+  route(
+    sql: string,
+    searchPath: readonly string[],
+    context: RouteContext,
+    params?: readonly PgValue[],
+    opts: { queryId?: string; pins?: ReadonlyMap<string, Pin>; canaryChoices?: ReadonlyMap<string, string> } = {},
+  ): RoutedQuery {
     const analysis = this.analyze(sql, searchPath, params);
     const unknown = analysis.unknownTables[0];
     if (unknown) {
@@ -137,8 +151,10 @@ export class QueryRouter {
     const served = this.opts.served();
     const migrations = this.opts.migrations?.current();
     const decision = opts.pins === undefined && migrations && migrations.size > 0 ? decideMigration(analysis.tables, migrations, { team: context.team, queryId: opts.queryId ?? '' }) : undefined;
+    if (decision && opts.canaryChoices) keepCanaryChoices(decision.pins, opts.canaryChoices, migrations!);
     const pinned = opts.pins ?? decision?.pins;
-    const shadow = decision && decision.shadow.length > 0 ? { shadow: decision.shadow } : {};
+    const choices = decision && canaryChoicesOf(decision.pins, migrations!);
+    const migration = { ...(decision && decision.shadow.length > 0 && { shadow: decision.shadow }), ...(choices && { canaryChoices: choices }) };
     const route = chooseRoute({
       ...(pinned && pinned.size > 0 && { pinned }),
       tables: analysis.tables,
@@ -148,7 +164,7 @@ export class QueryRouter {
       engines: this.engineNames,
       isUp: (e) => this.opts.health.isUp(e),
     });
-    if (route.kind === 'single') return { sql, analysis, route, ...shadow };
+    if (route.kind === 'single') return { sql, analysis, route, ...migration };
     // Joined on a DuckDB engine the statement reads (its tables stay in place), else on any DuckDB (every
     // table is then a part).
     const host =
@@ -169,7 +185,7 @@ export class QueryRouter {
       if (!p) plans.set(signature, (p = planFederation({ sql, tables: analysis.tables, exact: analysis.exact, assignments: route.assignments, host: hostName, served, searchPath, wholeSubqueries: whole })));
       return p;
     };
-    return { sql, analysis, route, federation: { ...plan(true), host, tablePartsOnly: () => plan(false) }, ...shadow };
+    return { sql, analysis, route, federation: { ...plan(true), host, tablePartsOnly: () => plan(false) }, ...migration };
   }
 
   /** Result columns and parameter types without running the statement. */
@@ -331,5 +347,21 @@ export class QueryRouter {
       if (e instanceof GatewayError && e.code === 'ENGINE_UNAVAILABLE') this.opts.health.markDown(engine, e.message);
       throw e;
     }
+  }
+}
+
+/** The engines canary draws chose among `pins`: tables in canary state only. */
+function canaryChoicesOf(pins: ReadonlyMap<string, Pin>, migrations: ReadonlyMap<string, TableMigration>): ReadonlyMap<string, string> | undefined {
+  let out: Map<string, string> | undefined;
+  for (const [table, pin] of pins) if (migrations.get(table)?.state === 'canary') (out ??= new Map()).set(table, pin.engine);
+  return out;
+}
+
+/** Replaces fresh canary draws by earlier ones, for tables still in canary between the same two engines. */
+function keepCanaryChoices(pins: Map<string, Pin>, choices: ReadonlyMap<string, string>, migrations: ReadonlyMap<string, TableMigration>): void {
+  for (const [table, engine] of choices) {
+    const m = migrations.get(table);
+    if (m?.state !== 'canary' || (engine !== m.oldEngine && engine !== m.newEngine) || !pins.has(table)) continue;
+    pins.set(table, { engine, why: `migration of ${table}: canary, kept from when the prepared statement was described (${engine})` });
   }
 }

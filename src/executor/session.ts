@@ -160,6 +160,8 @@ interface Prepared extends PreparedStatement {
   readonly plan: Plan;
   /** Parameter types the client declared in Parse (0 = not declared). */
   readonly declaredTypes?: readonly number[];
+  /** The engines canary draws chose when it was described, kept by its executions (QueryRouter.route). */
+  readonly canaryChoices?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -289,9 +291,11 @@ export class GatewaySession implements BackendSession, SessionContext {
       return { plan, paramTypes: params, declaredTypes: [...paramTypes], columns: [textColumn('QUERY PLAN')] };
     }
     if (this.settings.get('tollgate.dry_run') === 'on') return { plan, paramTypes: [...paramTypes], declaredTypes: [...paramTypes], columns: DRY_RUN_COLUMNS };
-    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext());
+    // A draw of its own (not one id for every Parse), so prepared statements spread over a canary as queries do.
+    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), undefined, { queryId: randomUUID() });
+    const sticky = routed.canaryChoices && { canaryChoices: routed.canaryChoices };
     const cachedColumns = await this.cachedColumns(sql, routed);
-    if (cachedColumns) return { plan, declaredTypes: [...paramTypes], paramTypes: [...paramTypes], columns: cachedColumns };
+    if (cachedColumns) return { plan, declaredTypes: [...paramTypes], paramTypes: [...paramTypes], columns: cachedColumns, ...sticky };
     const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes, this.queryContext(randomUUID()));
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
     for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
@@ -299,7 +303,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     // The scale of a numeric result computed from a numeric parameter depends on the value bound later,
     // so, as PostgreSQL does, no typmod is promised (clients such as pgjdbc round to a promised scale).
     if (dependsOnValues(paramTypes)) columns = columns.map((c) => (c.typeOid === OID.numeric ? { ...c, typeModifier: -1 } : c));
-    return { plan, declaredTypes: [...paramTypes], paramTypes: params, columns };
+    return { plan, declaredTypes: [...paramTypes], paramTypes: params, columns, ...sticky };
   }
 
   async execute(
@@ -498,7 +502,10 @@ export class GatewaySession implements BackendSession, SessionContext {
   private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
     const declared = p?.declaredTypes ?? [];
     const paramTypes = p?.paramTypes ?? params.map(() => 0);
-    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params, { queryId: this.queryId });
+    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params, {
+      queryId: this.queryId,
+      ...(p?.canaryChoices && { canaryChoices: p.canaryChoices }),
+    });
     this.lastEngines = this.opts.router.enginesOf(routed);
     this.log.debug({ route: routed.route, paramTypes }, 'statement routed');
     if (routed.shadow && this.opts.shadow) {
