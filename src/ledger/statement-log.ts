@@ -55,6 +55,8 @@ export interface StatementLogOptions {
 
 interface Pending {
   record: StatementRecord & { id: string };
+  /** A client waits for it: it is written at once, not with the next lazy batch. */
+  urgent: boolean;
   /** Resolves when the record is committed, or when writing it failed (it stays queued for a retry). */
   done: () => void;
 }
@@ -70,6 +72,8 @@ interface Pending {
 export class StatementLog {
   private readonly pool: pg.Pool;
   private buffer: Pending[] = [];
+  /** Urgent records in the buffer: when a write ends, the next starts at once only if there are any. */
+  private urgentQueued = 0;
   private writing: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private lazyTimer: NodeJS.Timeout | null = null;
@@ -128,17 +132,16 @@ export class StatementLog {
       this.opts.logger.warn({ id, kind: r.kind }, 'ledger closed; statement not recorded');
       return Promise.resolve();
     }
-    const written = new Promise<void>((resolve) => this.buffer.push({ record: { ...r, id }, done: resolve }));
+    const urgent = opts.urgent ?? true;
+    const written = new Promise<void>((resolve) => this.buffer.push({ record: { ...r, id }, urgent, done: resolve }));
+    if (urgent) this.urgentQueued++;
     if (this.buffer.length > MAX_BUFFERED) {
       const excess = this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
-      for (const p of excess) p.done();
+      for (const p of excess) this.settle(p);
       this.dropped += excess.length;
     }
-    if (opts.urgent ?? true) this.kick();
-    else this.lazyTimer ??= setTimeout(() => {
-      this.lazyTimer = null;
-      this.kick();
-    }, LAZY_FLUSH_MS);
+    if (urgent) this.kick();
+    else this.kickLater();
     return written;
   }
 
@@ -173,18 +176,42 @@ export class StatementLog {
     await this.pool.end();
   }
 
-  /** Starts writing the next batch unless one is being written (it starts the next when it ends). */
+  /** Resolves a record's waiter, once; an urgent one stops counting as waited for. */
+  private settle(p: Pending): void {
+    if (p.urgent) {
+      p.urgent = false;
+      this.urgentQueued--;
+    }
+    p.done();
+  }
+
+  /** Writes what is buffered within LAZY_FLUSH_MS, unless a write starts sooner. */
+  private kickLater(): void {
+    this.lazyTimer ??= setTimeout(() => {
+      this.lazyTimer = null;
+      this.kick();
+    }, LAZY_FLUSH_MS);
+  }
+
+  /**
+   * Starts writing the next batch unless one is being written. When a write ends, the next starts at
+   * once only if a client waits for a record; records nobody waits for (cache hits, catalog statements)
+   * wait for company, so a steady stream of them is written in a few large INSERTs a second, not in
+   * back-to-back small ones that keep the ledger's PostgreSQL busy.
+   */
   private kick(): void {
     if (this.writing || this.retryTimer || this.buffer.length === 0) return;
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    this.lazyTimer = null;
     const batch = this.buffer.splice(0, MAX_BATCH);
     this.writing = this.write(batch.map((p) => p.record))
       .then(() => {
-        for (const p of batch) p.done();
+        for (const p of batch) this.settle(p);
       })
       .catch((err: unknown) => {
         this.opts.logger.error({ err, records: batch.length }, 'writing to the ledger failed; will retry');
         this.buffer = batch.concat(this.buffer);
-        for (const p of batch) p.done();
+        for (const p of batch) this.settle(p);
         // Resolved waiters are dropped from the retried entries: clients are not held while the ledger is down.
         for (const p of batch) p.done = () => {};
         if (!this.closed)
@@ -199,7 +226,8 @@ export class StatementLog {
           this.opts.logger.error({ dropped: this.dropped }, 'ledger records dropped: the ledger was unreachable too long');
           this.dropped = 0;
         }
-        this.kick();
+        if (this.urgentQueued > 0) this.kick();
+        else if (this.buffer.length > 0) this.kickLater();
       });
   }
 
