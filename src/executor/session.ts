@@ -31,7 +31,7 @@ import { runSessionCommand, sessionCommandColumns, type SessionContext } from '.
 import { SessionSettings } from './session-settings.ts';
 import type { ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
-import { statementTags, type StatementKind, type StatementLog } from '../ledger/index.ts';
+import { statementTags, type StatementKind, type StatementLog, type StatementRecord } from '../ledger/index.ts';
 import type { Admission, BudgetGuard } from '../budgets/index.ts';
 import type { ShadowRunner } from '../migration/index.ts';
 import type { Metrics } from '../metrics/index.ts';
@@ -398,7 +398,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     this.countStatement(kind, started, costing, error, savedCost);
     const application = this.settings.get('application_name') ?? '';
     // Failed, refused and cancelled statements cost nothing; their estimate is kept.
-    const billed = costing && !error ? { billedBytes: costing.charge.billedBytes, cost: costing.charge.cost } : {};
+    const billed: { billedBytes?: number; cost?: number } = costing && !error ? { billedBytes: costing.charge.billedBytes, cost: costing.charge.cost } : {};
     // The budget is settled to what is billed (released if nothing is), alongside the ledger write: both
     // are done before the client hears the statement completed.
     const settled = reservation === undefined ? undefined : this.opts.budgets?.finish(reservation, billed.cost ?? null);
@@ -406,25 +406,35 @@ export class GatewaySession implements BackendSession, SessionContext {
       await settled;
       return;
     }
-    await ledger.record({
-      ...(id !== undefined && { id }),
-      ...(costing && { estimatedBytes: costing.charge.estimatedBytes }),
-      ...billed,
+    // Built field by field: an object literal with this many conditional spreads took ~16 µs in V8, as
+    // much as the rest of a cache hit's bookkeeping.
+    const record: StatementRecord = {
       startedAt: started,
       durationMs: Date.now() - started.getTime(),
       sessionId: this.opts.id,
       user: this.opts.user.name,
       team: this.opts.user.team,
-      ...(application !== '' && { applicationName: application }),
       tags: statementTags(sql, { tag: this.settings.get('tollgate.tag') ?? '', application }),
       kind,
       status: error ? (error.kind === 'cancelled' ? 'cancelled' : error.refused ? 'refused' : 'error') : 'ok',
-      ...(error && { sqlstate: error.sqlstate, errorMessage: error.message }),
       statement: sql,
-      ...(outcome.rowsSent !== undefined && { rows: outcome.rowsSent }),
-      ...(kind !== 'catalog' && this.lastEngines !== '' && { engine: this.lastEngines }),
-      ...(savedCost !== undefined && { cacheHit: true, savedCost }),
-      }, { urgent });
+    };
+    if (id !== undefined) record.id = id;
+    if (costing) record.estimatedBytes = costing.charge.estimatedBytes;
+    if (billed.billedBytes !== undefined) record.billedBytes = billed.billedBytes;
+    if (billed.cost !== undefined) record.cost = billed.cost;
+    if (application !== '') record.applicationName = application;
+    if (error) {
+      record.sqlstate = error.sqlstate;
+      record.errorMessage = error.message;
+    }
+    if (outcome.rowsSent !== undefined) record.rows = outcome.rowsSent;
+    if (kind !== 'catalog' && this.lastEngines !== '') record.engine = this.lastEngines;
+    if (savedCost !== undefined) {
+      record.cacheHit = true;
+      record.savedCost = savedCost;
+    }
+    await ledger.record(record, { urgent });
     await settled;
     if (id !== undefined && costing && (kind === 'query' || kind === 'copy')) this.collectActualBytes(id, this.lastEngines);
   }
