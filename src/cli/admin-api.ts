@@ -26,6 +26,26 @@ export const API_OPTIONS_HELP = `Options:
                    the password comes from TOLLGATE_PASSWORD, else it is asked for (not echoed)
 `;
 
+/**
+ * The action a command's first argument names (one of `actions`), or the exit code once `help` is
+ * printed: 0 for --help or `help`, 1 when no action was given.
+ */
+export function chooseAction(
+  command: string,
+  values: { help?: boolean | undefined },
+  action: string | undefined,
+  actions: readonly string[],
+  help: string,
+  usage: (message: string) => Error,
+): string | number {
+  if (values.help || action === undefined || action === 'help') {
+    process.stdout.write(help);
+    return values.help || action === 'help' ? 0 : 1;
+  }
+  if (!actions.includes(action)) throw usage(`unknown ${command} command "${action}"`);
+  return action;
+}
+
 /** The admin a command acts as: --user, else TOLLGATE_USER; `usage` makes the command's own error. */
 export function adminUser(values: { user?: string | undefined }, env: NodeJS.ProcessEnv, usage: (message: string) => Error): string {
   const user = values.user ?? env.TOLLGATE_USER;

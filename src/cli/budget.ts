@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, openAdminApi } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, chooseAction, openAdminApi } from './admin-api.ts';
 import { GatewayError } from '../errors/index.ts';
 
 /**
@@ -34,12 +34,9 @@ function usage(message: string): GatewayError {
 
 export async function runBudget(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  const [action, team, ...extra] = positionals;
-  if (values.help || action === undefined || action === 'help') {
-    process.stdout.write(BUDGET_HELP);
-    return values.help || action === 'help' ? 0 : 1;
-  }
-  if (!['show', 'set', 'history', 'override'].includes(action)) throw usage(`unknown budget command "${action}"`);
+  const [first, team, ...extra] = positionals;
+  const action = chooseAction('budget', values, first, ['show', 'set', 'history', 'override'], BUDGET_HELP, usage);
+  if (typeof action === 'number') return action;
   if (team === undefined || team === '') throw usage(`tollgate budget ${action} needs a team`);
   if (extra.length > 0) throw usage(`unexpected argument "${extra[0]}"`);
   const user = adminUser(values, env, usage);

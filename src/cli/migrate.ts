@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { GatewayError } from '../errors/index.ts';
-import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, openAdminApi } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, chooseAction, openAdminApi } from './admin-api.ts';
 
 export const MIGRATE_HELP = `Usage:
   tollgate migrate show                          every migrating table: state, comparisons, mismatches
@@ -91,12 +91,9 @@ function summaryText(list: Summary[]): string {
 /** `tollgate migrate ...`: table migrations through a running gateway's admin API. */
 export async function runMigrate(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  const [action, target, ...extra] = positionals;
-  if (values.help || action === undefined || action === 'help') {
-    process.stdout.write(MIGRATE_HELP);
-    return values.help || action === 'help' ? 0 : 1;
-  }
-  if (!['show', 'set', 'rollback', 'history'].includes(action)) throw usage(`unknown migrate command "${action}"`);
+  const [first, target, ...extra] = positionals;
+  const action = chooseAction('migrate', values, first, ['show', 'set', 'rollback', 'history'], MIGRATE_HELP, usage);
+  if (typeof action === 'number') return action;
   if (extra.length > 0) throw usage(`unexpected argument "${extra[0]}"`);
   const t = action === 'show' ? undefined : table(target, action);
   if (action === 'set' && values.state === undefined) throw usage('tollgate migrate set needs --state');

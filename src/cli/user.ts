@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, openAdminApi } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, chooseAction, openAdminApi } from './admin-api.ts';
 import { GatewayError } from '../errors/index.ts';
 
 /**
@@ -57,12 +57,9 @@ function passwordFrom(env: NodeJS.ProcessEnv, variable: string | undefined): str
 
 export async function runUser(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  const [action, name, ...extra] = positionals;
-  if (values.help || action === undefined || action === 'help') {
-    process.stdout.write(USER_HELP);
-    return values.help || action === 'help' ? 0 : 1;
-  }
-  if (!['list', 'create', 'set', 'password'].includes(action)) throw usage(`unknown user command "${action}"`);
+  const [first, name, ...extra] = positionals;
+  const action = chooseAction('user', values, first, ['list', 'create', 'set', 'password'], USER_HELP, usage);
+  if (typeof action === 'number') return action;
   if (action !== 'list' && (name === undefined || name === '')) throw usage(`tollgate user ${action} needs a user name`);
   if (extra.length > 0 || (action === 'list' && name !== undefined)) throw usage(`unexpected argument "${extra[0] ?? name}"`);
   if (values.disable && values.enable) throw usage('--disable and --enable exclude each other');
