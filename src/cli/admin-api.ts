@@ -46,6 +46,18 @@ export function chooseAction(
   return action;
 }
 
+/** Runs a command's API calls: 0 when they succeed; an API refusal is printed with its hint and gives 1. */
+export async function exitCodeOf(work: () => Promise<void>): Promise<number> {
+  try {
+    await work();
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    process.stderr.write(`tollgate: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+    return 1;
+  }
+}
+
 /** The admin a command acts as: --user, else TOLLGATE_USER; `usage` makes the command's own error. */
 export function adminUser(values: { user?: string | undefined }, env: NodeJS.ProcessEnv, usage: (message: string) => Error): string {
   const user = values.user ?? env.TOLLGATE_USER;

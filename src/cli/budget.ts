@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, chooseAction, openAdminApi } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, chooseAction, exitCodeOf, openAdminApi } from './admin-api.ts';
 import { GatewayError } from '../errors/index.ts';
 
 /**
@@ -44,7 +44,7 @@ export async function runBudget(argv: string[], env: NodeJS.ProcessEnv = process
   const overrideBody = action === 'override' ? overrideFlags(values) : undefined;
   const api = await openAdminApi(values, user, env);
   const path = `/v1/admin/teams/${encodeURIComponent(team)}`;
-  try {
+  return exitCodeOf(async () => {
     switch (action) {
       case 'show':
         process.stdout.write(showText(await api.call<AdminBudget>('GET', `${path}/budget`)));
@@ -65,12 +65,7 @@ export async function runBudget(argv: string[], env: NodeJS.ProcessEnv = process
         process.stdout.write(overrideText(await api.call<Override>('POST', `${path}/overrides`, overrideBody)));
         break;
     }
-    return 0;
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    process.stderr.write(`tollgate: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
-    return 1;
-  }
+  });
 }
 
 // ---- the API's shapes (see src/http/schemas/budgets.ts) ----

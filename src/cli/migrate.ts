@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { GatewayError } from '../errors/index.ts';
-import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, chooseAction, openAdminApi } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, chooseAction, exitCodeOf, openAdminApi } from './admin-api.ts';
 
 export const MIGRATE_HELP = `Usage:
   tollgate migrate show                          every migrating table: state, comparisons, mismatches
@@ -98,7 +98,7 @@ export async function runMigrate(argv: string[], env: NodeJS.ProcessEnv = proces
   const t = action === 'show' ? undefined : table(target, action);
   if (action === 'set' && values.state === undefined) throw usage('tollgate migrate set needs --state');
   const api = await openAdminApi(values, adminUser(values, env, usage), env);
-  try {
+  return exitCodeOf(async () => {
     const list = async (): Promise<Summary[]> => (await api.call<{ migrations: Summary[] }>('GET', '/v1/admin/migrations')).migrations;
     const path = t && `/v1/admin/migrations/${encodeURIComponent(t.schema)}/${encodeURIComponent(t.name)}`;
     switch (action) {
@@ -129,10 +129,5 @@ export async function runMigrate(argv: string[], env: NodeJS.ProcessEnv = proces
         break;
       }
     }
-    return 0;
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    process.stderr.write(`tollgate: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
-    return 1;
-  }
+  });
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { adminUser, API_OPTIONS, API_OPTIONS_HELP, ApiError, chooseAction, openAdminApi } from './admin-api.ts';
+import { adminUser, API_OPTIONS, API_OPTIONS_HELP, chooseAction, exitCodeOf, openAdminApi } from './admin-api.ts';
 import { GatewayError } from '../errors/index.ts';
 
 /**
@@ -75,7 +75,7 @@ export async function runUser(argv: string[], env: NodeJS.ProcessEnv = process.e
   if (action === 'set' && Object.keys(patch).length === 0) throw usage('nothing to set: give --team, --role, --disable or --enable');
   const api = await openAdminApi(values, admin, env);
   const path = `/v1/admin/users/${encodeURIComponent(name ?? '')}`;
-  try {
+  return exitCodeOf(async () => {
     switch (action) {
       case 'list':
         process.stdout.write(listText((await api.call<{ users: UserJson[] }>('GET', '/v1/admin/users')).users));
@@ -96,12 +96,7 @@ export async function runUser(argv: string[], env: NodeJS.ProcessEnv = process.e
         break;
       }
     }
-    return 0;
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    process.stderr.write(`tollgate: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
-    return 1;
-  }
+  });
 }
 
 function describe(u: UserJson): string {
