@@ -58,7 +58,11 @@ describe('the result cache', () => {
   });
 
   it('keeps its bytes under maxBytes by evicting the least recently used', async () => {
-    const one = result(100).bytes;
+    // One entry's size as the cache counts it (its values, its key, and the overhead of an entry).
+    const probe = new ResultCache();
+    (await claimOf(probe, 'k0')).store(result(100), { cost: 0, ttlMs: 60_000 });
+    const one = probe.metrics().bytes;
+    assert.ok(one > result(100).bytes, 'an entry counts more than its values');
     const cache = new ResultCache({ maxBytes: one * 3 + one / 2 });
     for (let i = 0; i < 10; i++) (await claimOf(cache, `k${i}`)).store(result(100), { cost: 0, ttlMs: 60_000 });
     const m = cache.metrics();
