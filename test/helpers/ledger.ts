@@ -1,10 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Gateway, StartGatewayOptions } from './gateway.ts';
 import { metastoreClient, metastoreConfig } from './metastore.ts';
-import { PG_BIN, startPostgres } from './postgres.ts';
-import { runOk, type RunOptions } from './proc.ts';
+import { controlCluster, startPostgres } from './postgres.ts';
 
 /**
  * Where a test gateway keeps its ledger. Ledger tests run once per variant: in the embedded PostgreSQL
@@ -148,32 +145,7 @@ export function ledgerVariants(): LedgerVariant[] {
   return [embeddedLedger(), externalLedger()];
 }
 
-/** The data directory of the postmaster listening on this port, from /proc (its `-D dir -p port` arguments). */
-function clusterDataDir(port: number): string {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    if (!argv[0]?.endsWith('/postgres')) continue;
-    const p = argv.indexOf('-p');
-    const d = argv.indexOf('-D');
-    if (p >= 0 && d >= 0 && argv[p + 1] === String(port)) return argv[d + 1]!;
-  }
-  throw new Error(`no PostgreSQL postmaster found listening on port ${port} (only a cluster started by startPostgres can be restarted)`);
-}
-
 /** pg_ctl restart of a throwaway cluster started by startPostgres (same options, so the same port). */
-async function restartCluster(port: number, mode: 'fast' | 'immediate'): Promise<void> {
-  const data = clusterDataDir(port);
-  const asUser: RunOptions = { timeoutMs: 90_000, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } };
-  if (process.getuid?.() === 0) {
-    const uid = Number((await runOk('id', ['-u', 'postgres'])).stdout.trim());
-    const gid = Number((await runOk('id', ['-g', 'postgres'])).stdout.trim());
-    Object.assign(asUser, { uid, gid });
-  }
-  // -l: pg_ctl must not hand its stdout to the server, or run() would wait for the server to exit.
-  await runOk(join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', join(dirname(data), 'postgres.log'), '-m', mode, '-w', '-t', '60', 'restart'], asUser);
+function restartCluster(port: number, mode: 'fast' | 'immediate'): Promise<void> {
+  return controlCluster(port, 'restart', mode);
 }

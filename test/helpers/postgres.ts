@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from './ports.ts';
 import { cleanupWhenGone, run, runOk, type RunOptions } from './proc.ts';
 import { DEMO_USERS, DATABASE, makeTarget, type Target } from './target.ts';
@@ -146,4 +146,37 @@ function startWatchdog(dir: string, data: string) {
     sleep 2
     rm -rf '${dir}'
   `);
+}
+
+/** The data directory of the postmaster listening on this port (its `-D dir -p port` arguments in /proc). */
+function clusterDataDir(port: number): string {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!argv[0]?.endsWith('/postgres')) continue;
+    const p = argv.indexOf('-p');
+    const d = argv.indexOf('-D');
+    if (p >= 0 && d >= 0 && argv[p + 1] === String(port)) return argv[d + 1]!;
+  }
+  throw new Error(`no PostgreSQL postmaster found listening on port ${port} (only a cluster started by startPostgres can be controlled)`);
+}
+
+/**
+ * pg_ctl on a throwaway cluster started by startPostgres, found by its port: `restart` (same options, so
+ * the same port) or `stop`; mode `immediate` is a crash (sessions' sockets close mid-stream).
+ */
+export async function controlCluster(port: number, action: 'restart' | 'stop', mode: 'fast' | 'immediate'): Promise<void> {
+  const data = clusterDataDir(port);
+  const asUser: RunOptions = { timeoutMs: 90_000, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } };
+  if (process.getuid?.() === 0) {
+    const uid = Number((await runOk('id', ['-u', 'postgres'])).stdout.trim());
+    const gid = Number((await runOk('id', ['-g', 'postgres'])).stdout.trim());
+    Object.assign(asUser, { uid, gid });
+  }
+  // -l: pg_ctl must not hand its stdout to the server, or run() would wait for the server to exit.
+  await runOk(join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', join(dirname(data), 'postgres.log'), '-m', mode, '-w', '-t', '60', action], asUser);
 }
