@@ -1,12 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startGateway } from '../test/helpers/gateway.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
-import { run } from '../test/helpers/proc.ts';
 import type { Target } from '../test/helpers/target.ts';
+import { pgbench as runPgbench, type PgbenchRun } from './lib/pgbench.ts';
 import { fmtInt, fmtRatio, formatTable } from './lib/table.ts';
 import { canonicalResult, startWireFloor } from './lib/wire-floor.ts';
 
@@ -27,44 +25,8 @@ export const CACHE_BENCH_QUERY =
 const PG_QUERY = 'SELECT booking_month, bookings, revenue FROM cache_bench ORDER BY booking_month';
 const CLIENTS = 8;
 
-interface PgbenchRun {
-  tps: number;
-  p50Ms: number;
-  p99Ms: number;
-  transactions: number;
-}
-
-/** Nearest-rank percentile. */
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function pgbench(target: Target, sql: string, seconds: number): Promise<PgbenchRun> {
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cache-bench-'));
-  try {
-    const script = join(dir, 'query.sql');
-    await writeFile(script, `${sql};\n`);
-    const r = await run('pgbench', ['-n', '-M', 'extended', '-c', String(CLIENTS), '-j', '2', '-T', String(seconds), '-f', script, '-l', '--log-prefix', join(dir, 'log')], {
-      env: target.libpqEnv('alice'),
-      timeoutMs: (seconds + 60) * 1000,
-    });
-    if (r.code !== 0) throw new Error(`pgbench against ${target.kind} failed (${r.code}): ${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}`);
-    const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout)?.[1]);
-    // Per transaction: client_id transaction_no time_us script_no time_epoch time_us_part.
-    const latencies: number[] = [];
-    for (const f of await readdir(dir)) {
-      if (!f.startsWith('log')) continue;
-      for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
-        const us = Number(line.split(' ')[2]);
-        if (line !== '' && Number.isFinite(us)) latencies.push(us / 1000);
-      }
-    }
-    latencies.sort((a, b) => a - b);
-    return { tps, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), transactions: latencies.length };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+/** pgbench -M extended with CLIENTS clients over 2 threads (bench/lib/pgbench.ts). */
+const pgbench = (target: Target, sql: string, seconds: number): Promise<PgbenchRun> => runPgbench(target, sql, { clients: CLIENTS, seconds });
 
 /** The query's result through tollgate, copied into a table of the PostgreSQL baseline; returned for the wire floor. */
 async function mirrorResult(tollgate: Target, postgres: Target): Promise<ReturnType<typeof canonicalResult>> {
