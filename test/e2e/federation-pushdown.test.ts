@@ -15,7 +15,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import pg from 'pg';
 import { compareResults, fromDuckDB, fromPg, type Result } from '../fixtures/tpch/compare.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
-import { startPostgres } from '../helpers/postgres.ts';
+import { startPostgres, POSTGRES_ENGINE_ENV, postgresEngine } from '../helpers/postgres.ts';
 import type { Target } from '../helpers/target.ts';
 
 /** The CRM tables, in each engine's SQL: owner and stake follow from hotel_id, the region from the owner. */
@@ -56,14 +56,9 @@ describe('federated pushdown across DuckDB and PostgreSQL', () => {
     await chmod(dataDir, 0o711);
     gateway = await startGateway({
       dataDir,
-      env: { TOLLGATE_TEST_CRM_PASSWORD: 'alice' },
+      env: POSTGRES_ENGINE_ENV,
       configPatch: (doc) => {
-        (doc.engines as unknown[]).push({
-          name: 'crm',
-          kind: 'postgres',
-          connection: { host: postgres.host, port: postgres.port, database: postgres.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
-          schemas: ['crm'],
-        });
+        (doc.engines as unknown[]).push(postgresEngine(postgres, { name: 'crm', schemas: ['crm'] }));
       },
     });
     // Every value as text: compare.ts types it by the field's OID.

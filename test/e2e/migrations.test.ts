@@ -10,7 +10,7 @@ import pg from 'pg';
 import { gatewayCliPath, repoRoot, startGateway, type Gateway } from '../helpers/gateway.ts';
 import { run } from '../helpers/proc.ts';
 import { metastoreClient } from '../helpers/metastore.ts';
-import { startPostgres } from '../helpers/postgres.ts';
+import { startPostgres, POSTGRES_ENGINE_ENV, postgresEngine } from '../helpers/postgres.ts';
 import { targetKind, type Target } from '../helpers/target.ts';
 
 interface Summary {
@@ -87,14 +87,9 @@ describe('table migrations: lake.hotels from the lake to PostgreSQL', { skip: ta
     pgAdmin = new pg.Client(postgres.clientConfig('admin'));
     await pgAdmin.connect();
     gateway = await startGateway({
-      env: { TOLLGATE_TEST_CRM_PASSWORD: 'alice' },
+      env: POSTGRES_ENGINE_ENV,
       configPatch: (doc) => {
-        (doc.engines as unknown[]).push({
-          name: 'crm',
-          kind: 'postgres',
-          connection: { host: postgres.host, port: postgres.port, database: postgres.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
-          tables: [{ schema: 'lake', name: 'hotels' }],
-        });
+        (doc.engines as unknown[]).push(postgresEngine(postgres, { name: 'crm', tables: [{ schema: 'lake', name: 'hotels' }] }));
         // The replica is created below, after the start: the catalog picks it up within a second.
         doc.catalog = { refreshIntervalSeconds: 1 };
       },

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
-import { startPostgres } from '../helpers/postgres.ts';
+import { startPostgres, POSTGRES_ENGINE_ENV, postgresEngine } from '../helpers/postgres.ts';
 import type { Target } from '../helpers/target.ts';
 
 describe('routing across DuckDB and PostgreSQL', () => {
@@ -41,21 +41,10 @@ describe('routing across DuckDB and PostgreSQL', () => {
       await pgAdmin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO alice`);
     }
     gateway = await startGateway({
-      env: { TOLLGATE_TEST_CRM_PASSWORD: 'alice' },
+      env: POSTGRES_ENGINE_ENV,
       configPatch: (doc) => {
-        (doc.engines as unknown[]).push({
-          name: 'crm',
-          kind: 'postgres',
-          connection: { host: postgres.host, port: postgres.port, database: postgres.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
-          schemas: ['crm'],
-          tables: [{ schema: 'lake', name: 'hotels' }],
-        });
-        (doc.engines as unknown[]).push({
-          name: 'erp',
-          kind: 'postgres',
-          connection: { host: postgres.host, port: postgres.port, database: postgres.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
-          schemas: ['erp'],
-        });
+        (doc.engines as unknown[]).push(postgresEngine(postgres, { name: 'crm', schemas: ['crm'], tables: [{ schema: 'lake', name: 'hotels' }] }));
+        (doc.engines as unknown[]).push(postgresEngine(postgres, { name: 'erp', schemas: ['erp'] }));
         doc.routing = { rules: [{ name: 'replica readers', priority: 5, application: 'replica-reader*', engine: 'crm' }] };
       },
     });

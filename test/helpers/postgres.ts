@@ -180,3 +180,18 @@ export async function controlCluster(port: number, action: 'restart' | 'stop', m
   // -l: pg_ctl must not hand its stdout to the server, or run() would wait for the server to exit.
   await runOk(join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', join(dirname(data), 'postgres.log'), '-m', mode, '-w', '-t', '60', action], asUser);
 }
+
+/** The gateway's environment for postgresEngine entries: the variable alice's password is read from. */
+export const POSTGRES_ENGINE_ENV = { TOLLGATE_TEST_CRM_PASSWORD: 'alice' };
+
+/** A `kind: postgres` engine for a gateway's config, on a throwaway cluster, connecting as alice. */
+export function postgresEngine(
+  target: Target,
+  engine: { name: string; schemas?: string[]; tables?: Array<{ schema: string; name: string }> },
+): Record<string, unknown> {
+  return {
+    ...engine,
+    kind: 'postgres',
+    connection: { host: target.host, port: target.port, database: target.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
+  };
+}

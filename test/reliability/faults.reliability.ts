@@ -13,7 +13,7 @@ import pg from 'pg';
 import { BudgetStore } from '../../src/budgets/index.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { embeddedLedger, externalLedger } from '../helpers/ledger.ts';
-import { startPostgres } from '../helpers/postgres.ts';
+import { startPostgres, POSTGRES_ENGINE_ENV, postgresEngine } from '../helpers/postgres.ts';
 import type { Target } from '../helpers/target.ts';
 import { hangAfter, HANG_MS, MODE, sized, sleep } from './lib/mode.ts';
 import { killCluster } from './lib/pg-cluster.ts';
@@ -94,14 +94,9 @@ describe(`faults (${MODE})`, () => {
       await admin.query('GRANT SELECT ON ALL TABLES IN SCHEMA crm TO alice');
       await admin.end();
       gw = await startGateway({
-        env: { TOLLGATE_TEST_CRM_PASSWORD: 'alice' },
+        env: POSTGRES_ENGINE_ENV,
         configPatch: (doc) => {
-          (doc.engines as unknown[]).push({
-            name: 'crm',
-            kind: 'postgres',
-            connection: { host: postgres.host, port: postgres.port, database: postgres.database, user: 'alice', password: { env: 'TOLLGATE_TEST_CRM_PASSWORD' } },
-            schemas: ['crm'],
-          });
+          (doc.engines as unknown[]).push(postgresEngine(postgres, { name: 'crm', schemas: ['crm'] }));
         },
       });
     });
