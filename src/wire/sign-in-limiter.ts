@@ -1,3 +1,5 @@
+import { FailureWindows } from '../limits/index.ts';
+
 export interface WireSignInLimiterOptions {
   /** Failed sign-ins of one user from one address within the window before that pair is held off (default 5). */
   maxFailures?: number;
@@ -16,60 +18,33 @@ export interface WireSignInLimiterOptions {
  * rather than growing memory. Per gateway instance, like the HTTP side's limiter.
  */
 export class WireSignInLimiter {
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures: FailureWindows;
   private readonly maxFailures: number;
-  private readonly windowMs: number;
-  private readonly maxKeys: number;
   private readonly now: () => number;
 
   constructor(opts: WireSignInLimiterOptions = {}) {
     this.maxFailures = opts.maxFailures ?? 5;
-    this.windowMs = opts.windowMs ?? 60_000;
-    this.maxKeys = opts.maxKeys ?? 10_000;
+    this.failures = new FailureWindows({ windowMs: opts.windowMs ?? 60_000, keepPerKey: this.maxFailures, maxKeys: opts.maxKeys ?? 10_000 });
     this.now = opts.now ?? Date.now;
   }
 
   /** Whole seconds until this pair may try again (at least 1), or 0 when it may try now. */
   retryAfter(user: string, address: string): number {
-    const now = this.now();
-    const times = this.recent(key(user, address), now);
-    if (times.length < this.maxFailures) return 0;
-    // The failure that has to leave the window for the count to drop under the limit.
-    const waitMs = times[times.length - this.maxFailures]! + this.windowMs - now;
-    return Math.max(1, Math.ceil(waitMs / 1000));
+    const waitMs = this.failures.wait(key(user, address), this.maxFailures, this.now());
+    return waitMs === 0 ? 0 : Math.max(1, Math.ceil(waitMs / 1000));
   }
 
   failed(user: string, address: string): void {
-    const now = this.now();
-    const k = key(user, address);
-    const times = this.recent(k, now);
-    times.push(now);
-    // Only the newest maxFailures matter for the limit; keeping no more bounds memory per pair.
-    this.failures.delete(k);
-    this.failures.set(k, times.slice(-this.maxFailures));
-    while (this.failures.size > this.maxKeys) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest === undefined) break;
-      this.failures.delete(oldest);
-    }
+    this.failures.failed(key(user, address), this.now());
   }
 
   succeeded(user: string, address: string): void {
-    this.failures.delete(key(user, address));
+    this.failures.forget(key(user, address));
   }
 
   /** Pairs tracked now (for tests). */
   get size(): number {
     return this.failures.size;
-  }
-
-  private recent(k: string, now: number): number[] {
-    const times = this.failures.get(k);
-    if (times === undefined) return [];
-    const kept = times.filter((t) => t > now - this.windowMs);
-    if (kept.length === 0) this.failures.delete(k);
-    else if (kept.length !== times.length) this.failures.set(k, kept);
-    return kept;
   }
 }
 
