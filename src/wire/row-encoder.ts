@@ -14,18 +14,49 @@ type Encoder = ((v: never) => string | Uint8Array) | null;
 export class RowEncoder {
   private readonly kinds: Uint8Array;
   private readonly encoders: Encoder[];
+  /** The settings the encoders were chosen for, copied (the caller's object may change later). */
+  private readonly settings: OutputSettings;
 
   constructor(
     readonly columns: readonly ColumnInfo[],
     readonly formats: readonly FormatCode[],
     settings: OutputSettings,
   ) {
-    this.kinds = new Uint8Array(columns.length);
-    this.encoders = columns.map((c, i) => {
-      const { kind, encoder } = columnPlan(c.typeOid, formatCodeAt(formats, i), settings);
+    const n = columns.length;
+    this.kinds = new Uint8Array(n);
+    this.encoders = new Array<Encoder>(n);
+    for (let i = 0; i < n; i++) {
+      const { kind, encoder } = columnPlan(columns[i]!.typeOid, formatCodeAt(formats, i), settings);
       this.kinds[i] = kind;
-      return encoder;
-    });
+      this.encoders[i] = encoder;
+    }
+    this.settings = {
+      dateStyle: settings.dateStyle,
+      timeZone: settings.timeZone,
+      extraFloatDigits: settings.extraFloatDigits,
+      intervalStyle: settings.intervalStyle,
+      byteaOutput: settings.byteaOutput,
+    };
+  }
+
+  /**
+   * Whether this encoder writes a result with these columns (the same array), formats and settings
+   * exactly as a new one would: a session running the same statement again reuses its encoder.
+   */
+  reusableFor(columns: readonly ColumnInfo[], formats: readonly FormatCode[], settings: OutputSettings): boolean {
+    if (columns !== this.columns) return false;
+    const s = this.settings;
+    if (
+      s.dateStyle !== settings.dateStyle ||
+      s.timeZone !== settings.timeZone ||
+      s.extraFloatDigits !== settings.extraFloatDigits ||
+      s.intervalStyle !== settings.intervalStyle ||
+      s.byteaOutput !== settings.byteaOutput
+    )
+      return false;
+    if (formats === this.formats) return true;
+    for (let i = 0; i < columns.length; i++) if (formatCodeAt(formats, i) !== formatCodeAt(this.formats, i)) return false;
+    return true;
   }
 
   fields(): FieldDescription[] {

@@ -94,13 +94,59 @@ interface Portal {
   resultFormats: FormatCode[];
   execution: StatementExecution | null;
   /** Aborts the execution; one per portal so a cancel reaches a portal resumed by a later Execute. */
-  controller: AbortController | null;
+  control: StatementControl | null;
   encoder: RowWriter | null;
   /** A batch partly sent by an Execute with a row limit. */
   pending: { batch: RowBatch; next: number } | null;
   rowsSent: number;
   done: boolean;
 }
+
+/**
+ * One statement's cancellation, and the options object the backend's execute() gets. The AbortController
+ * (costly to make: an EventTarget and a signal) is only created when something needs it: the backend
+ * reads `signal`, or a cancel, a shutdown or a closed socket aborts the statement. Each statement has its
+ * own, so a signal handed out for one statement is never aborted by a cancel of a later one.
+ */
+class StatementControl {
+  private controller: AbortController | null = null;
+
+  constructor(readonly events: SessionEvents) {}
+
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  /** Whether the statement was aborted (without creating a controller when it was not). */
+  get aborted(): boolean {
+    return this.controller !== null && this.controller.signal.aborted;
+  }
+
+  /** The abort reason, once aborted. */
+  get reason(): unknown {
+    return this.controller === null ? undefined : this.controller.signal.reason;
+  }
+
+  abort(reason?: unknown): void {
+    (this.controller ??= new AbortController()).abort(reason);
+  }
+}
+
+/** Notices and ParameterStatus from running statements, into the session's output; made once per session. */
+function wireEvents(out: BackendWriter): SessionEvents {
+  return {
+    notice: (message, o) => {
+      const f: NoticeFields = { severity: o?.severity ?? 'NOTICE', code: o?.sqlstate ?? '00000', message };
+      if (o?.detail) f.detail = o.detail;
+      if (o?.hint) f.hint = o.hint;
+      out.noticeResponse(f);
+    },
+    parameterStatus: (name, value) => out.parameterStatus(name, value),
+  };
+}
+
+const NO_PARAMS: readonly PgValue[] = [];
+const NO_FORMATS: readonly FormatCode[] = [];
 
 const FLUSH_THRESHOLD = 64 * 1024;
 /** Pause reading from a client that sends faster than we process beyond this many buffered bytes. */
@@ -124,7 +170,13 @@ export class WireSession {
   private readonly portals = new Map<string, Portal>();
   /** Extended protocol: after an error, messages are skipped until Sync. */
   private skipUntilSync = false;
-  private running: AbortController | null = null;
+  /** The running statement's cancellation, null while none runs. */
+  private running: StatementControl | null = null;
+  /** Handed to every statement the backend runs (see StatementControl). */
+  private readonly events: SessionEvents = wireEvents(this.out);
+  /** The last row encoder made, reused by the next result with the same columns, formats and settings. */
+  private lastEncoder: RowEncoder | null = null;
+  private readonly onStepFailed = (e: unknown): void => this.stepFailed(e);
   private processing = false;
   private secretKey = randomBytes(4);
   private paused = false;
@@ -205,8 +257,9 @@ export class WireSession {
           return;
         }
         try {
-          if (frame.kind === 'startup') await this.onStartupPacket(frame);
-          else await this.onMessage(frame.type, frame.body);
+          // Most messages are handled synchronously (undefined): no promise, no await.
+          const step = frame.kind === 'startup' ? this.onStartupPacket(frame) : this.onMessage(frame.type, frame.body);
+          if (step !== undefined) await step;
         } catch (e) {
           await this.onHandlerError(e);
         }
@@ -251,9 +304,9 @@ export class WireSession {
     this.transport.close();
   }
 
-  private async flush(): Promise<void> {
+  private flush(): Promise<void> | void {
     const buf = this.out.flush();
-    if (buf.length > 0) await this.transport.write(buf);
+    if (buf.length > 0) return this.transport.write(buf);
   }
 
   private async release(): Promise<void> {
@@ -406,7 +459,8 @@ export class WireSession {
 
   // --- Messages ---------------------------------------------------------------------------------
 
-  private async onMessage(type: number, body: Buffer): Promise<void> {
+  /** Handles one message; returns a promise only when the handling has to wait. */
+  private onMessage(type: number, body: Buffer): Promise<void> | void {
     if (this.state === SessionState.Authenticating) {
       if (type !== 0x70) throw new GatewayError('PROTOCOL_VIOLATION', `expected password response, got message type ${type}`);
       return this.onAuthResponse(body);
@@ -426,46 +480,57 @@ export class WireSession {
         return;
       }
       if (this.skipUntilSync) return;
-      return this.extendedError(err);
+      this.extendedError(err);
+      return;
     }
     if (this.skipUntilSync && msg.type !== 'Sync' && msg.type !== 'Terminate') return;
     switch (msg.type) {
       case 'Query':
         return this.simpleQuery(msg.query);
       case 'Parse':
-        return this.guard(() => this.parse(msg.name, msg.query, msg.paramTypes));
-      case 'Bind':
-        return this.guard(() => this.bind(msg));
-      case 'Describe':
-        return this.guard(() => this.describe(msg.target, msg.name));
-      case 'Execute':
-        return this.guard(() => this.execute(msg.portal, msg.maxRows));
-      case 'Close':
-        if (msg.target === 'S') this.statements.delete(msg.name);
-        else {
-          const p = this.portals.get(msg.name);
-          if (p) await this.closePortal(p);
-          this.portals.delete(msg.name);
+        try {
+          return this.guard(this.parse(msg.name, msg.query, msg.paramTypes));
+        } catch (e) {
+          return this.stepFailed(e);
         }
-        this.out.closeComplete();
-        return;
+      case 'Bind':
+        try {
+          return this.guard(this.bind(msg));
+        } catch (e) {
+          return this.stepFailed(e);
+        }
+      case 'Describe':
+        try {
+          return this.describe(msg.target, msg.name);
+        } catch (e) {
+          return this.stepFailed(e);
+        }
+      case 'Execute':
+        try {
+          return this.guard(this.execute(msg.portal, msg.maxRows));
+        } catch (e) {
+          return this.stepFailed(e);
+        }
+      case 'Close':
+        return this.closeMessage(msg.target, msg.name);
       case 'Sync':
         this.skipUntilSync = false;
-        if (this.backendSession?.transactionStatus() === 'I') await this.closeAllPortals();
+        if (this.backendSession?.transactionStatus() === 'I') {
+          if (this.anyExecution()) return this.syncClosingPortals();
+          this.portals.clear();
+        }
         this.readyForQuery();
-        await this.flush();
-        return;
+        return this.flush();
       case 'Flush':
-        await this.flush();
-        return;
+        return this.flush();
       case 'Terminate':
         this.state = SessionState.Closed;
         this.transport.close();
         this.running?.abort();
-        await this.release();
-        return;
+        return this.release();
       case 'FunctionCall':
-        return this.extendedError(new GatewayError('FEATURE_NOT_SUPPORTED', 'the fast-path function call interface is not supported'));
+        this.extendedError(new GatewayError('FEATURE_NOT_SUPPORTED', 'the fast-path function call interface is not supported'));
+        return;
       case 'CopyData':
       case 'CopyDone':
       case 'CopyFail':
@@ -476,17 +541,42 @@ export class WireSession {
     }
   }
 
-  private async guard(step: () => Promise<void>): Promise<void> {
-    try {
-      await step();
-    } catch (e) {
-      const err = this.terminationReason ?? toGatewayError(e);
-      if (err.severity === 'FATAL') throw err;
-      await this.extendedError(err);
+  private async closeMessage(target: 'S' | 'P', name: string): Promise<void> {
+    if (target === 'S') this.statements.delete(name);
+    else {
+      const p = this.portals.get(name);
+      if (p) await this.closePortal(p);
+      this.portals.delete(name);
     }
+    this.out.closeComplete();
   }
 
-  private async extendedError(err: GatewayError): Promise<void> {
+  /** Sync outside a transaction block with a portal still holding an execution: close them, then ReadyForQuery. */
+  private async syncClosingPortals(): Promise<void> {
+    await this.closeAllPortals();
+    this.readyForQuery();
+    await this.flush();
+  }
+
+  /** Whether some portal holds an unfinished execution (closing the others needs no waiting). */
+  private anyExecution(): boolean {
+    for (const p of this.portals.values()) if (p.execution) return true;
+    return false;
+  }
+
+  /** An extended-protocol step that may finish later: its failure is reported as the step's error. */
+  private guard(step: Promise<void> | void): Promise<void> | void {
+    if (step !== undefined) return step.then(undefined, this.onStepFailed);
+  }
+
+  /** An extended-protocol step failed: ErrorResponse and skip until Sync, or rethrow a FATAL error. */
+  private stepFailed(e: unknown): void {
+    const err = this.terminationReason ?? toGatewayError(e);
+    if (err.severity === 'FATAL') throw err;
+    this.extendedError(err);
+  }
+
+  private extendedError(err: GatewayError): void {
     if (err.kind === 'internal') this.log.error({ err: err.cause ?? err }, 'internal error');
     this.out.errorResponse(errorFields(err));
     this.backendSession?.markFailed();
@@ -506,9 +596,9 @@ export class WireSession {
       const statements = session.splitStatements(sql);
       if (statements.length === 0) this.out.emptyQueryResponse();
       for (const text of statements) {
-        const { exec } = await this.startExecution(text, null, []);
-        if (exec.columns && !exec.copyOut) this.out.rowDescription(describeColumns(exec.columns, []));
-        await this.streamRows(exec, this.rowWriter(exec, []), 0, null);
+        const exec = await this.startExecution(text, null, NO_PARAMS);
+        if (exec.columns && !exec.copyOut) this.out.rowDescription(describeColumns(exec.columns, NO_FORMATS));
+        await this.streamRows(exec, this.rowWriter(exec, NO_FORMATS), 0, null);
       }
     } catch (e) {
       const err = this.terminationReason ?? toGatewayError(e);
@@ -521,17 +611,14 @@ export class WireSession {
     await this.flush();
   }
 
-  private async startExecution(
-    sql: string,
-    prepared: PreparedStatement | null,
-    params: readonly PgValue[],
-  ): Promise<{ exec: StatementExecution; controller: AbortController }> {
-    const controller = new AbortController();
-    this.running = controller;
+  /** Starts a statement; its StatementControl is this.running until it ends (or its portal suspends). */
+  private async startExecution(sql: string, prepared: PreparedStatement | null, params: readonly PgValue[]): Promise<StatementExecution> {
+    const control = new StatementControl(this.events);
+    this.running = control;
     try {
-      const exec = await this.backendSession!.execute(sql, prepared, params, { signal: controller.signal, events: this.events() });
+      const exec = await this.backendSession!.execute(sql, prepared, params, control);
       if (exec.sessionEffect) this.applyEffect(exec.sessionEffect);
-      return { exec, controller };
+      return exec;
     } catch (e) {
       this.running = null;
       throw e;
@@ -548,18 +635,6 @@ export class WireSession {
       throw new GatewayError('INVALID_STATEMENT_NAME', `prepared statement "${effect.name}" does not exist`);
   }
 
-  private events(): SessionEvents {
-    return {
-      notice: (message, o = {}) => {
-        const f: NoticeFields = { severity: o.severity ?? 'NOTICE', code: o.sqlstate ?? '00000', message };
-        if (o.detail) f.detail = o.detail;
-        if (o.hint) f.hint = o.hint;
-        this.out.noticeResponse(f);
-      },
-      parameterStatus: (name, value) => this.out.parameterStatus(name, value),
-    };
-  }
-
   /** Chooses how rows go out; for COPY, also sends CopyOutResponse and the header line. */
   private rowWriter(exec: StatementExecution, formats: readonly FormatCode[]): RowWriter | null {
     if (!exec.columns) return null;
@@ -571,7 +646,11 @@ export class WireSession {
       if (header !== null) this.out.copyData(header);
       return copy;
     }
-    return new RowEncoder(exec.columns, formats, settings);
+    const last = this.lastEncoder;
+    if (last !== null && last.reusableFor(exec.columns, formats, settings)) return last;
+    const encoder = new RowEncoder(exec.columns, formats, settings);
+    this.lastEncoder = encoder;
+    return encoder;
   }
 
   /**
@@ -593,8 +672,8 @@ export class WireSession {
       }
       if (exec.batches && encoder) {
         while (limit > 0 && !portal?.pending) {
-          const signal = this.running?.signal;
-          if (signal?.aborted) throw signal.reason ?? new GatewayError('QUERY_CANCELED', 'canceling statement due to user request');
+          const running = this.running;
+          if (running !== null && running.aborted) throw running.reason ?? new GatewayError('QUERY_CANCELED', 'canceling statement due to user request');
           const r = await exec.batches.next();
           if (r.done) break;
           const batch = r.value;
@@ -640,7 +719,7 @@ export class WireSession {
     this.out.parseComplete();
   }
 
-  private async bind(msg: BindMessage): Promise<void> {
+  private bind(msg: BindMessage): Promise<void> | void {
     const statement = this.statements.get(msg.statement);
     if (!statement)
       throw new GatewayError('INVALID_STATEMENT_NAME', msg.statement === '' ? 'unnamed prepared statement does not exist' : `prepared statement "${msg.statement}" does not exist`);
@@ -649,19 +728,32 @@ export class WireSession {
     if (msg.paramFormats.length > 1 && msg.paramFormats.length !== msg.params.length)
       throw new GatewayError('PROTOCOL_VIOLATION', `bind message has ${msg.paramFormats.length} parameter formats but ${msg.params.length} parameters`);
     const settings = this.backendSession!.outputSettings();
-    const params = msg.params.map((raw, i) => decodeParameter(raw, types[i] ?? 0, formatCodeAt(msg.paramFormats, i), i + 1, settings));
+    const n = msg.params.length;
+    const params: PgValue[] = new Array(n);
+    for (let i = 0; i < n; i++) params[i] = decodeParameter(msg.params[i]!, types[i] ?? 0, formatCodeAt(msg.paramFormats, i), i + 1, settings);
     if (statement.prepared?.columns) checkResultFormats(msg.resultFormats, statement.prepared.columns.length);
     const existing = this.portals.get(msg.portal);
     if (existing) {
       if (msg.portal !== '') throw new GatewayError('DUPLICATE_CURSOR', `cursor "${msg.portal}" already exists`);
-      await this.closePortal(existing);
+      if (existing.execution) return this.rebind(existing, msg, statement, params);
+      existing.done = true;
     }
+    this.addPortal(msg, statement, params);
+  }
+
+  /** Bind over the unnamed portal while it still holds an execution: close that first. */
+  private async rebind(existing: Portal, msg: BindMessage, statement: Statement, params: PgValue[]): Promise<void> {
+    await this.closePortal(existing);
+    this.addPortal(msg, statement, params);
+  }
+
+  private addPortal(msg: BindMessage, statement: Statement, params: PgValue[]): void {
     this.portals.set(msg.portal, {
       statement,
       params,
       resultFormats: msg.resultFormats,
       execution: null,
-      controller: null,
+      control: null,
       encoder: null,
       pending: null,
       rowsSent: 0,
@@ -670,7 +762,7 @@ export class WireSession {
     this.out.bindComplete();
   }
 
-  private async describe(target: 'S' | 'P', name: string): Promise<void> {
+  private describe(target: 'S' | 'P', name: string): void {
     if (target === 'S') {
       const s = this.statements.get(name);
       if (!s) throw new GatewayError('INVALID_STATEMENT_NAME', name === '' ? 'unnamed prepared statement does not exist' : `prepared statement "${name}" does not exist`);
@@ -687,7 +779,7 @@ export class WireSession {
     else this.out.noData();
   }
 
-  private async execute(portalName: string, maxRows: number): Promise<void> {
+  private execute(portalName: string, maxRows: number): Promise<void> | void {
     const p = this.portals.get(portalName);
     if (!p) throw new GatewayError('INVALID_CURSOR_NAME', `portal "${portalName}" does not exist`);
     if (p.statement.empty) {
@@ -699,17 +791,22 @@ export class WireSession {
       this.out.commandComplete(p.execution ? p.execution.commandTag(0) : 'SELECT 0');
       return;
     }
-    if (!p.execution) {
-      const { exec, controller } = await this.startExecution(p.statement.sql, p.statement.prepared, p.params);
+    return this.runPortal(p, maxRows);
+  }
+
+  private async runPortal(p: Portal, maxRows: number): Promise<void> {
+    let exec = p.execution;
+    if (!exec) {
+      exec = await this.startExecution(p.statement.sql, p.statement.prepared, p.params);
       p.execution = exec;
-      p.controller = controller;
+      p.control = this.running;
       if (exec.columns && !exec.copyOut) checkResultFormats(p.resultFormats, exec.columns.length);
       p.encoder = this.rowWriter(exec, p.resultFormats);
     } else {
-      this.running = p.controller;
+      this.running = p.control;
     }
     // COPY ignores the row limit and runs to completion, as in PostgreSQL.
-    const finished = await this.streamRows(p.execution, p.encoder, p.execution.copyOut ? 0 : maxRows, p);
+    const finished = await this.streamRows(exec, p.encoder, exec.copyOut ? 0 : maxRows, p);
     if (finished) {
       p.done = true;
       p.execution = null;
