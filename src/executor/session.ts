@@ -168,6 +168,14 @@ interface Prepared extends PreparedStatement {
  * One client session inside the gateway: settings, transaction state, and the path of each statement.
  * Session statements (SET, SHOW, BEGIN, ...) are answered here; queries go to the engine.
  */
+/**
+ * Where a statement's AbortSignal comes from: read only when an engine runs it. The wire makes the
+ * signal on first read (wire/session.ts StatementControl), and a cache hit never needs one.
+ */
+interface Cancellation {
+  readonly signal: AbortSignal;
+}
+
 export class GatewaySession implements BackendSession, SessionContext {
   readonly settings: SessionSettings;
   readonly cursors = new Cursors();
@@ -326,7 +334,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       const command = plan.kind === 'session' ? plan.command : null;
       if (this.status === 'E' && !(command && (command.kind === 'commit' || command.kind === 'rollback' || command.kind === 'rollback-to-savepoint')))
         throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
-      execution = command ? await runSessionCommand(command, this, events, opts.signal) : await this.executePlan(plan, sql, p, params, opts.signal);
+      execution = command ? await runSessionCommand(command, this, events, opts.signal) : await this.executePlan(plan, sql, p, params, opts);
     } catch (e) {
       // Recorded before the client hears of the failure, like every other outcome.
       await this.record(plan?.kind ?? 'query', sql, started, { error: e }, queryId);
@@ -357,7 +365,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     };
   }
 
-  private async executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal): Promise<StatementExecution> {
+  private async executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation): Promise<StatementExecution> {
     if (plan.kind === 'explain' && plan.cost) return this.dryRun(plan.query, params);
     if (plan.kind === 'query' && this.settings.get('tollgate.dry_run') === 'on') return this.dryRun(sql, params);
     if (plan.kind === 'explain') {
@@ -371,10 +379,10 @@ export class GatewaySession implements BackendSession, SessionContext {
       return batchesExecution(r.columns, r.rowCount > 0 ? [r.batch] : [], (n) => `${r.command} ${n}`);
     }
     if (plan.kind === 'copy') {
-      const { stream, columns } = await this.openQuery(plan.copy.query, null, [], signal);
+      const { stream, columns } = await this.openQuery(plan.copy.query, null, [], cancel);
       return { ...streamExecution(stream, columns, () => {}), copyOut: plan.copy.options, commandTag: (n) => `COPY ${n}` };
     }
-    const { stream, columns } = await this.openQuery(sql, p, params, signal);
+    const { stream, columns } = await this.openQuery(sql, p, params, cancel);
     return streamExecution(stream, columns, () => {});
   }
 
@@ -500,7 +508,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     const queryId = this.queryId;
     let opened: Awaited<ReturnType<GatewaySession['openQuery']>>;
     try {
-      opened = await this.openQuery(query, null, [], signal);
+      opened = await this.openQuery(query, null, [], { signal });
     } catch (e) {
       await this.record('query', query, started, { error: e }, queryId);
       throw e;
@@ -509,7 +517,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     await this.cursors.declare(name, opened.columns, opened.stream, hold, (outcome) => this.record('query', query, started, outcome, queryId));
   }
 
-  private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], signal: AbortSignal) {
+  private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation) {
     const declared = p?.declaredTypes ?? [];
     const paramTypes = p?.paramTypes ?? params.map(() => 0);
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params, {
@@ -543,7 +551,7 @@ export class GatewaySession implements BackendSession, SessionContext {
         if (costing.detail.length > 0) this.eventSink?.notice(costNotice(costing, this.opts.user.team, this.opts.billing!.currency, admission?.budgetLine));
         for (const notice of admission?.notices ?? []) this.eventSink?.notice(notice);
       }
-      const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, signal, this.queryContext(this.queryId));
+      const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, cancel.signal, this.queryContext(this.queryId));
       const columns = p?.columns ?? renameColumns(sql, stream.columns);
       if (!claim) return { stream, columns };
       // Recorded as it streams to the client; stored once complete (what a hit saves is this estimate).
