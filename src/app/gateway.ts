@@ -1,35 +1,34 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
-import pg from 'pg';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Config } from '../config/index.ts';
 import { DuckDBConnector } from '../connectors/duckdb/index.ts';
-import { PostgresConnector, postgresConnectionFromConfig, postgresOptionsFromConfig } from '../connectors/postgres/index.ts';
+import { PostgresConnector, postgresOptionsFromConfig } from '../connectors/postgres/index.ts';
 import { VerticaConnector, verticaOptionsFromConfig } from '../connectors/vertica/index.ts';
 import { ImpalaConnector, impalaOptionsFromConfig } from '../connectors/impala/index.ts';
 import type { Connector } from '../connectors/contract.ts';
 import { ensureDemoData } from '../demo/index.ts';
 import { GatewayError } from '../errors/index.ts';
-import { ShadowCatalog, type ServedTables } from '../catalog/index.ts';
+import type { ServedTables } from '../catalog/index.ts';
 import { measureStorage } from '../billing/index.ts';
-import { embeddedLedgerAccess, externalLedgerAccess, LEDGER_ENGINE, LedgerConnector, StatementLog, type LedgerAccess, type LedgerConnection } from '../ledger/index.ts';
-import { BudgetGuard, BudgetStore, WebhookSender } from '../budgets/index.ts';
-import { MigrationRegistry, MigrationStore, ShadowRunner } from '../migration/index.ts';
+import { LEDGER_ENGINE, type StatementLog } from '../ledger/index.ts';
 import { Metrics } from '../metrics/index.ts';
-import { ResultCache } from '../cache/index.ts';
+import { ResultCache, type CacheMetrics } from '../cache/index.ts';
 import type { CostPolicy } from '../executor/costing.ts';
 import { CatalogRefresher } from './catalog-refresher.ts';
 import { EngineHealth } from '../planner/index.ts';
 import { QueryRouter } from '../executor/query-router.ts';
 import { Executor } from '../executor/index.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../metastore/index.ts';
 import { buildUserDirectory } from '../executor/index.ts';
-import { DirectoryAdmin, DirectoryStore, UserDirectory } from '../users/index.ts';
-import { build as buildHttp } from '../http/index.ts';
-import type { MigrationAdmin } from '../http/index.ts';
+import { UserDirectory } from '../users/index.ts';
+import { build as buildHttp, type CacheAdmin, type MetricsSource, type MigrationAdmin } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { VERSION } from '../version.ts';
-import { PgServer } from '../wire/index.ts';
+import { PgServer, WireSignInLimiter, type PgServerOptions } from '../wire/index.ts';
+import { ServingProcesses, sumCacheMetrics, tellPrimary, type MetastoreAddress, type WorkerGateway } from '../serving/index.ts';
+import { startMetastore, type Metastore, type MetastoreSource } from './metastore.ts';
 
 /** The private DuckDB that joins statements spanning engines when no DuckDB engine is configured. */
 const JOIN_ENGINE = 'tollgate_join';
@@ -49,185 +48,6 @@ export interface RunningGateway {
   readonly httpAddress: AddressInfo;
   /** Graceful stop: no new connections, running statements get the grace period, then everything closes. */
   stop(): Promise<void>;
-}
-
-interface Metastore {
-  catalog: ShadowCatalog;
-  ledger: StatementLog;
-  budgets: Budgets;
-  migrations: Migrations;
-  /** The ledger served as tables (schema tollgate), each user seeing their team's rows. */
-  ledgerConnector: LedgerConnector;
-  /** Teams and users managed through the admin API. */
-  directory: DirectoryAdmin;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts the embedded PostgreSQL and prepares what lives there: the users' roles and the shadow
- * catalog database, and the ledger. Without it, catalog statements cannot be answered and nothing is
- * recorded; the gateway still serves queries and says why in the log.
- */
-async function startMetastore(config: Config, directory: UserDirectory, logger: Logger): Promise<Metastore | null> {
-  let server: EmbeddedPostgres;
-  try {
-    server = await startEmbeddedPostgres({ dataDir: config.dataDir, logger: logger.child({ component: 'metastore' }) });
-  } catch (err) {
-    logger.error({ err }, 'the embedded PostgreSQL did not start: catalog statements (pg_catalog, information_schema) will fail and the ledger records nothing');
-    return null;
-  }
-  const base = { host: server.socketDir, port: server.port, user: server.user };
-  const catalog = new ShadowCatalog({ admin: { ...base, database: server.database }, logger: logger.child({ component: 'catalog' }) });
-  let ledger: StatementLog | null = null;
-  let ledgerConnector: LedgerConnector | null = null;
-  let access: LedgerAccess;
-  let directoryPool: pg.Pool | null = null;
-  let directoryAdmin: DirectoryAdmin | null = null;
-  try {
-    access = config.ledger ? externalLedgerAccess(postgresConnectionFromConfig('ledger', config.ledger.connection)) : embeddedLedgerAccess(server);
-    const ledgerLogger = logger.child({ component: 'ledger' });
-    try {
-      ledger = await StatementLog.open({ connection: access.owner, instance: `${hostname()}:${process.pid}`, logger: ledgerLogger });
-      // The users are the config's plus the ledger's (users/): loaded first, so each gets its roles.
-      directoryPool = new pg.Pool({ ...access.owner, max: 3, idleTimeoutMillis: 30_000 });
-      directoryPool.on('error', (err) => logger.warn({ err }, 'directory connection error'));
-      const ledgerAccess = access;
-      directoryAdmin = new DirectoryAdmin({
-        directory,
-        store: new DirectoryStore(directoryPool),
-        listen: access.owner,
-        prepareRoles: async (names) => {
-          await catalog.prepareUsers(names);
-          await ledgerAccess.prepareRoles(names);
-        },
-        reservedNames: [server.user, access.owner.user],
-        logger: logger.child({ component: 'users' }),
-      });
-      await directoryAdmin.start();
-      await ledger.syncUsers([...directory.users.values()].map((u) => ({ name: u.name, team: u.team, admin: u.role === 'admin' })));
-    } catch (e) {
-      throw config.ledger ? ledgerUnreachable(access.where, e) : e;
-    }
-    ledgerConnector = await LedgerConnector.create({ access, logger: ledgerLogger });
-    ledgerLogger.info({ ledger: access.where }, 'ledger ready');
-  } catch (e) {
-    await directoryAdmin?.close().catch(() => {});
-    await directoryPool?.end().catch(() => {});
-    await ledger?.close().catch(() => {});
-    await catalog.close().catch(() => {});
-    await server.stop();
-    throw e;
-  }
-  const openLedger = ledger;
-  const served = ledgerConnector;
-  const users = directoryAdmin!;
-  const usersPool = directoryPool!;
-  const budgets = await startBudgets(config, access.owner, logger.child({ component: 'budgets' }));
-  const migrations = await startMigrations(config, access.owner, budgets.pool, logger.child({ component: 'migrations' }));
-  return {
-    catalog,
-    ledger: openLedger,
-    ledgerConnector: served,
-    budgets,
-    migrations,
-    directory: users,
-    // The ledger connector is closed with the other engines (it is one of them once started).
-    stop: async () => {
-      await users.close();
-      await usersPool.end().catch(() => {});
-      await migrations.stop();
-      await budgets.stop();
-      await openLedger.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
-      await catalog.close().catch(() => {});
-      await server.stop();
-    },
-  };
-}
-
-interface Budgets {
-  store: BudgetStore;
-  /** The ledger owner's pool, shared with the HTTP API's reports and API tokens. */
-  pool: pg.Pool;
-  guard: BudgetGuard;
-  stop(): Promise<void>;
-}
-
-/** How often each instance looks for reservations whose instance died before settling them. */
-const BUDGET_SWEEP_MS = 60_000;
-
-/** Team budgets live in the ledger's PostgreSQL (budgets/): a store, the executor's guard, its sweep and webhooks. */
-async function startBudgets(config: Config, owner: LedgerConnection, logger: Logger): Promise<Budgets> {
-  const pool = new pg.Pool({ ...owner, max: 10, idleTimeoutMillis: 30_000 });
-  pool.on('error', (err) => logger.warn({ err }, 'budget connection error'));
-  // The ledger's views (tollgate.budget_status) compute the current period in this zone.
-  await pool.query(
-    "INSERT INTO ledger.settings (name, value) VALUES ('budget_time_zone', $1) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
-    [config.budgets.timeZone],
-  );
-  const store = new BudgetStore({ pool, timeZone: config.budgets.timeZone, reservationTtlMs: config.budgets.reservationTtlMinutes * 60_000 });
-  const webhooks = new WebhookSender({ logger });
-  const guard = new BudgetGuard({
-    store,
-    pool,
-    currency: config.billing.currency,
-    ...(config.budgets.contact !== undefined && { contact: config.budgets.contact }),
-    webhooks,
-    logger,
-  });
-  const sweep = guard.sweepEvery(BUDGET_SWEEP_MS);
-  return {
-    store,
-    pool,
-    guard,
-    stop: async () => {
-      sweep.stop();
-      await webhooks.close(2000).catch(() => {});
-      await pool.end().catch(() => {});
-    },
-  };
-}
-
-interface Migrations {
-  store: MigrationStore;
-  registry: MigrationRegistry;
-  runner: ShadowRunner;
-  stop(): Promise<void>;
-}
-
-/** Table migrations (migration/): their states on every instance (LISTEN/NOTIFY) and the shadow runner. */
-async function startMigrations(config: Config, owner: LedgerConnection, pool: pg.Pool, logger: Logger): Promise<Migrations> {
-  const store = new MigrationStore(pool);
-  const registry = new MigrationRegistry(store, owner, logger);
-  await registry.start();
-  const shadow = config.migrations.shadow;
-  const runner = new ShadowRunner({
-    store,
-    logger,
-    maxConcurrent: shadow.maxConcurrent,
-    maxBytesPerDay: shadow.maxBytesPerDay,
-    floatTolerance: shadow.floatTolerance,
-    maxRows: shadow.maxRows,
-    timeoutMs: shadow.timeoutSeconds * 1000,
-  });
-  return {
-    store,
-    registry,
-    runner,
-    stop: async () => {
-      await registry.close();
-      await runner.drain();
-    },
-  };
-}
-
-/** An external ledger that cannot be reached or used stops the start: running unrecorded would bill nobody. */
-function ledgerUnreachable(where: string, e: unknown): GatewayError {
-  if (e instanceof GatewayError) return e;
-  const err = e as { message?: string; code?: string };
-  return new GatewayError('ENGINE_UNAVAILABLE', `the ledger at ${where} cannot be used: ${err.message ?? String(e)}`, {
-    hint: 'Check ledger.connection in the config: the server must be reachable, and the user must own the database and have CREATEROLE.',
-    cause: e,
-  });
 }
 
 /** How often the storage job looks whether today's charges are written (it writes each table once a day). */
@@ -314,46 +134,214 @@ async function createConnectors(config: Config, logger: Logger): Promise<Connect
   return connectors;
 }
 
+/** How this process serves when it is one of several (server.processes > 1) but not the first. */
+export interface WorkerRole {
+  slot: number;
+  slots: number;
+  /** The primary's metastore; null when it did not start there (then none is used here either). */
+  metastore: MetastoreAddress | null;
+  mockAuthSecret: Buffer;
+}
+
+/** What serves PostgreSQL sessions: engines, metastore, router, cache, executor and the (not yet listening) wire. */
+interface Serving {
+  connectors: readonly Connector[];
+  metastore: Metastore | null;
+  executor: Executor;
+  cache: ResultCache;
+  pg: PgServer;
+  migrationAdmin: MigrationAdmin | undefined;
+  /** Everything but the wire (closed first by the caller): engines, background jobs, the metastore. */
+  close(): Promise<void>;
+}
+
+/** Statements spanning engines are joined in DuckDB: without a DuckDB engine configured, a private one. */
+async function joinHostFor(config: Config, logger: Logger): Promise<DuckDBConnector | undefined> {
+  if (config.engines.some((e) => e.kind === 'duckdb')) return undefined;
+  return DuckDBConnector.create({ name: JOIN_ENGINE, dataDir: config.dataDir, tables: [], logger });
+}
+
+/**
+ * Builds what serves sessions, in the first process or a serving worker. A worker attaches to the
+ * primary's metastore and leaves its shared state (roles, users, shadow catalog, storage charges) to it.
+ */
+async function startServing(
+  config: Config,
+  logger: Logger,
+  parts: { directory: UserDirectory; metrics: Metrics; metastore: MetastoreSource | null; wire: Partial<PgServerOptions> },
+): Promise<Serving> {
+  let connectors: Connector[] = [];
+  let metastore: Metastore | null = null;
+  let background: () => void = () => {};
+  let joinHost: DuckDBConnector | undefined;
+  const close = async (): Promise<void> => {
+    for (const c of connectors) await c.close().catch((err: unknown) => logger.warn({ err, engine: c.name }, 'closing engine failed'));
+    await joinHost?.close().catch(() => {});
+    background();
+    await metastore?.stop();
+  };
+  try {
+    connectors = await createConnectors(config, logger);
+    if (connectors.length === 0) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
+    metastore = parts.metastore && (await startMetastore(config, parts.directory, logger, parts.metastore));
+    // The ledger's views are served like any engine's tables (and appear in the catalog).
+    if (metastore) connectors.push(metastore.ledgerConnector);
+    const refresher = new CatalogRefresher(connectors, logger.child({ component: 'catalog' }));
+    await refresher.refresh();
+    // One process writes the shadow catalog; the workers read it.
+    if (metastore && !metastore.attached) await refresher.attach(metastore.catalog);
+    let migrationAdmin: MigrationAdmin | undefined;
+    if (metastore) {
+      const { store, registry } = metastore.migrations;
+      migrationAdmin = { store, reload: () => registry.reload(), enginesOf: (schema, name) => refresher.served().replicas(schema, name).map((r) => r.engine) };
+    }
+    const health = new EngineHealth(connectors, logger.child({ component: 'health' }));
+    refresher.every(config.catalog.refreshIntervalSeconds * 1000);
+    const storage = metastore && !metastore.attached ? startStorageCharges(config, connectors, () => refresher.served(), metastore.ledger, logger.child({ component: 'storage' })) : null;
+    health.every(ENGINE_HEALTH_INTERVAL_MS);
+    background = () => {
+      refresher.stop();
+      health.stop();
+      storage?.stop();
+    };
+    joinHost = await joinHostFor(config, logger);
+    const router = new QueryRouter({
+      connectors,
+      served: () => refresher.served(),
+      health,
+      rules: config.routing.rules.map(({ team, user, ...rule }) => ({
+        ...rule,
+        ...(team !== undefined && { team: typeof team === 'string' ? [team] : team }),
+        ...(user !== undefined && { user: typeof user === 'string' ? [user] : user }),
+      })),
+      maxRowsPerPart: config.routing.maxRowsPerPart,
+      ...(joinHost && { joinHost }),
+      ...(metastore && { migrations: metastore.migrations.registry }),
+      logger: logger.child({ component: 'router' }),
+    });
+    const cache = new ResultCache(config.cache);
+    parts.metrics.observeCache(() => cache.metrics());
+    const executor = new Executor({
+      config,
+      users: parts.directory.users,
+      router,
+      logger,
+      billing: costPolicy(config),
+      cache,
+      metrics: parts.metrics,
+      ...(metastore && { shadow: metastore.migrations.runner }),
+      ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger, budgets: metastore.budgets.guard }),
+    });
+    const pg = new PgServer({
+      backend: executor,
+      logger: logger.child({ component: 'wire' }),
+      maxConnections: config.server.maxConnections,
+      ...(config.server.tls && { tls: config.server.tls }),
+      ...parts.wire,
+    });
+    // A user disabled through the admin API (here or on another instance) loses their open sessions.
+    metastore?.directory.onUserDisabled((name) => pg.terminateUser(name));
+    return { connectors, metastore, executor, cache, pg, migrationAdmin, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * A serving worker (serving/): sessions only, on the primary's metastore, with connections the primary
+ * hands over. Its figures reach the HTTP API through the primary's questions.
+ */
+export async function startServingWorker(config: Config, logger: Logger, role: WorkerRole): Promise<WorkerGateway> {
+  const directory = new UserDirectory(buildUserDirectory(config), config.teams);
+  const metrics = new Metrics();
+  const signInLimiter = new WireSignInLimiter({ observe: (event) => tellPrimary({ type: 'signIn', event }) });
+  const serving = await startServing(config, logger, {
+    directory,
+    metrics,
+    metastore: role.metastore && { kind: 'attach', address: role.metastore },
+    wire: {
+      processSlot: { slot: role.slot, slots: role.slots },
+      mockAuthSecret: role.mockAuthSecret,
+      signInLimiter,
+      forwardCancel: (processId, key) => tellPrimary({ type: 'cancel', processId, key: key.toString('hex') }),
+    },
+  });
+  return {
+    acceptHandedOver: (socket) => serving.pg.acceptHandedOver(socket),
+    cancelHere: (processId, key) => serving.pg.cancelHere(processId, key),
+    signInElsewhere: (event) => signInLimiter.apply(event),
+    answer: (question) => {
+      switch (question) {
+        case 'cacheMetrics':
+          return serving.cache.metrics();
+        case 'clearCache': {
+          const before = serving.cache.metrics();
+          serving.cache.clear();
+          return before;
+        }
+        case 'metrics':
+          return metrics.registry.getMetricsAsJSON();
+        case 'refreshDirectory':
+          return serving.metastore?.directory.refresh();
+      }
+    },
+    stop: async (graceMs) => {
+      await serving.pg.close(graceMs);
+      await serving.close();
+    },
+  };
+}
+
+/** Where a serving worker process starts (it waits for the primary's start message). */
+const WORKER_ENTRY = fileURLToPath(new URL('./serving-worker-main.ts', import.meta.url));
+
 /**
  * The composition root: builds every part from the config and starts listening. HTTP comes up first
- * (GET /health answers 503 while starting), the PostgreSQL port once queries can be served.
+ * (GET /health answers 503 while starting), the PostgreSQL port once queries can be served. With
+ * server.processes > 1 this is the primary: it forks the other serving processes once its metastore is
+ * up and spreads the connections its listener accepts over them and itself.
  */
 export async function startGateway(config: Config, logger: Logger, opts: { onDemoProgress?: (p: DemoProgress) => void } = {}): Promise<RunningGateway> {
   let ready = false;
-  let connectors: Connector[] = [];
-  let metastoreStop: (() => Promise<void>) | null = null;
-  let background: () => void = () => {};
-  let joinHost: DuckDBConnector | undefined;
+  let serving: Serving | undefined;
+  let processes: ServingProcesses | undefined;
   // Shared by reference with the wire, the executor and the HTTP API; the admin API changes it in place.
   const directory = new UserDirectory(buildUserDirectory(config), config.teams);
-  const users = directory.users;
-  let directoryAdmin: DirectoryAdmin | undefined;
-  // The budget store exists once the metastore is up; the HTTP API (up first, for /health) asks for it.
-  let budgetStore: BudgetStore | undefined;
-  let ledgerPool: pg.Pool | undefined;
-  let migrationAdmin: MigrationAdmin | undefined;
   const metrics = new Metrics();
-  let queryBackend: Executor | undefined;
-  let resultCache: ResultCache | undefined;
+  const slots = config.server.processes;
+  const cacheAdmin: CacheAdmin = {
+    options: config.cache,
+    processes: slots,
+    metrics: async () => {
+      const here = serving!.cache.metrics();
+      return processes ? sumCacheMetrics([here, ...((await processes.ask('cacheMetrics')) as CacheMetrics[])]) : here;
+    },
+    clear: async () => {
+      const here = serving!.cache.metrics();
+      serving!.cache.clear();
+      return processes ? sumCacheMetrics([here, ...((await processes.ask('clearCache')) as CacheMetrics[])]) : here;
+    },
+  };
   const http: FastifyInstance = await buildHttp({
     logger,
     version: VERSION,
-    users,
+    users: directory.users,
     teams: directory.teams,
-    directory: () => directoryAdmin,
+    directory: () => serving?.metastore?.directory,
     currency: config.billing.currency,
-    budgets: () => budgetStore,
-    ledgerPool: () => ledgerPool,
-    migrations: () => migrationAdmin,
-    metrics,
-    backend: () => queryBackend,
-    cache: () => resultCache,
+    budgets: () => serving?.metastore?.budgets.store,
+    ledgerPool: () => serving?.metastore?.budgets.pool,
+    migrations: () => serving?.migrationAdmin,
+    metrics: slots === 1 ? metrics : allProcessesMetrics(metrics, () => processes),
+    backend: () => serving?.executor,
+    cache: () => (serving ? cacheAdmin : undefined),
     database: config.server.database,
     timeZone: config.budgets.timeZone,
     isReady: () => ready,
     engineHealth: async () => {
       const entries = await Promise.all(
-        connectors.map(async (c) => {
+        (serving?.connectors ?? []).map(async (c) => {
           try {
             return [c.name, await c.health()] as const;
           } catch (e) {
@@ -376,94 +364,76 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       });
       if (result.generated) logger.info({ dir: result.dir, rows: result.rowCounts, ms: Date.now() - started }, 'demo data generated');
     }
-    connectors = await createConnectors(config, logger);
-    if (connectors.length === 0) throw new GatewayError('CONFIG_INVALID', 'no engine is configured');
-    const metastore = await startMetastore(config, directory, logger);
-    metastoreStop = metastore?.stop ?? null;
-    budgetStore = metastore?.budgets.store;
-    ledgerPool = metastore?.budgets.pool;
-    // The ledger's views are served like any engine's tables (and appear in the catalog).
-    if (metastore) connectors.push(metastore.ledgerConnector);
-    const refresher = new CatalogRefresher(connectors, logger.child({ component: 'catalog' }));
-    await refresher.refresh();
-    if (metastore) await refresher.attach(metastore.catalog);
-    if (metastore) {
-      const { store, registry } = metastore.migrations;
-      migrationAdmin = { store, reload: () => registry.reload(), enginesOf: (schema, name) => refresher.served().replicas(schema, name).map((r) => r.engine) };
-    }
-    const health = new EngineHealth(connectors, logger.child({ component: 'health' }));
-    refresher.every(config.catalog.refreshIntervalSeconds * 1000);
-    const storage = metastore ? startStorageCharges(config, connectors, () => refresher.served(), metastore.ledger, logger.child({ component: 'storage' })) : null;
-    health.every(ENGINE_HEALTH_INTERVAL_MS);
-    background = () => {
-      refresher.stop();
-      health.stop();
-      storage?.stop();
-    };
-    // Statements spanning engines are joined in DuckDB: without a DuckDB engine configured, a private one.
-    if (!config.engines.some((e) => e.kind === 'duckdb')) {
-      joinHost = await DuckDBConnector.create({ name: JOIN_ENGINE, dataDir: config.dataDir, tables: [], logger });
-    }
-    const router = new QueryRouter({
-      connectors,
-      served: () => refresher.served(),
-      health,
-      rules: config.routing.rules.map(({ team, user, ...rule }) => ({
-        ...rule,
-        ...(team !== undefined && { team: typeof team === 'string' ? [team] : team }),
-        ...(user !== undefined && { user: typeof user === 'string' ? [user] : user }),
-      })),
-      maxRowsPerPart: config.routing.maxRowsPerPart,
-      ...(joinHost && { joinHost }),
-      ...(metastore && { migrations: metastore.migrations.registry }),
-      logger: logger.child({ component: 'router' }),
-    });
-    resultCache = new ResultCache(config.cache);
-    const cacheFigures = resultCache;
-    metrics.observeCache(() => cacheFigures.metrics());
-    const executor = new Executor({
-      config,
-      users,
-      router,
-      logger,
-      billing: costPolicy(config),
-      cache: resultCache,
+    const mockAuthSecret = randomBytes(32);
+    const primaryLimiter = slots > 1 ? new WireSignInLimiter({ observe: (event) => processes?.shareSignIn(event, 0) }) : undefined;
+    serving = await startServing(config, logger, {
+      directory,
       metrics,
-      ...(metastore && { shadow: metastore.migrations.runner }),
-      ...(metastore && { catalog: metastore.catalog, ledger: metastore.ledger, budgets: metastore.budgets.guard }),
+      metastore: {
+        kind: 'start',
+        maxConnections: METASTORE_CONNECTIONS_FIRST + METASTORE_CONNECTIONS_PER_WORKER * (slots - 1),
+        afterDirectoryChange: async () => {
+          await processes?.ask('refreshDirectory');
+        },
+      },
+      wire:
+        slots > 1
+          ? {
+              processSlot: { slot: 0, slots },
+              mockAuthSecret,
+              signInLimiter: primaryLimiter!,
+              balancer: { total: (here) => processes?.total(here) ?? here, offer: (socket, here) => processes?.offer(socket, here) ?? false },
+              forwardCancel: (processId, key) => processes?.forwardCancel(processId, key),
+            }
+          : {},
     });
-    queryBackend = executor;
-    const pg = new PgServer({
-      backend: executor,
-      logger: logger.child({ component: 'wire' }),
-      maxConnections: config.server.maxConnections,
-      ...(config.server.tls && { tls: config.server.tls }),
-    });
-    // A user disabled through the admin API (here or on another instance) loses their open sessions.
-    metastore?.directory.onUserDisabled((name) => pg.terminateUser(name));
-    directoryAdmin = metastore?.directory;
-    const pgAddress = await listenOrExplain('PostgreSQL', config.server.host, config.server.pgPort, () => pg.listen(config.server.pgPort, config.server.host));
+    if (slots > 1) {
+      const pg = serving.pg;
+      processes = await ServingProcesses.start({
+        slots,
+        entry: WORKER_ENTRY,
+        start: { config, logLevel: logger.level, metastore: serving.metastore?.address ?? null, mockAuthSecret: mockAuthSecret.toString('hex') },
+        cancelHere: (processId, key) => pg.cancelHere(processId, key),
+        signInHere: (event) => primaryLimiter?.apply(event),
+        logger: logger.child({ component: 'serving' }),
+      });
+    }
+    const pgAddress = await listenOrExplain('PostgreSQL', config.server.host, config.server.pgPort, () => serving!.pg.listen(config.server.pgPort, config.server.host));
     ready = true;
-    logger.info({ pg: `${pgAddress.address}:${pgAddress.port}`, http: `${httpAddress.address}:${httpAddress.port}` }, 'tollgate is ready');
+    logger.info({ pg: `${pgAddress.address}:${pgAddress.port}`, http: `${httpAddress.address}:${httpAddress.port}`, processes: slots }, 'tollgate is ready');
+    const running = serving;
     return {
       pgAddress,
       httpAddress,
       stop: async () => {
         ready = false;
-        await pg.close(config.server.shutdownGraceMs);
+        // The workers first: they use this process's metastore until they are done.
+        await Promise.all([running.pg.close(config.server.shutdownGraceMs), processes?.stop(config.server.shutdownGraceMs)]);
         await http.close();
-        for (const c of connectors) await c.close().catch((err: unknown) => logger.warn({ err, engine: c.name }, 'closing engine failed'));
-        await joinHost?.close().catch(() => {});
-        background();
-        await metastoreStop?.();
+        await running.close();
       },
     };
   } catch (e) {
+    await processes?.stop(0);
     await http.close();
-    for (const c of connectors) await c.close().catch(() => {});
-    await joinHost?.close().catch(() => {});
-    background();
-    await metastoreStop?.();
+    await serving?.close();
     throw e;
   }
+}
+
+/** Connections the metastore allows: the first process's pools, and as many again for each worker. */
+const METASTORE_CONNECTIONS_FIRST = 200;
+const METASTORE_CONNECTIONS_PER_WORKER = 100;
+
+/** GET /metrics with several serving processes: each process's registry, merged by prom-client's aggregator. */
+function allProcessesMetrics(here: Metrics, processes: () => ServingProcesses | undefined): MetricsSource {
+  return {
+    contentType: here.contentType,
+    render: async () => {
+      const others = processes();
+      if (!others) return here.render();
+      const all = [await here.registry.getMetricsAsJSON(), ...((await others.ask('metrics')) as MetricObjectWithValues<MetricValue<string>>[][])];
+      return AggregatorRegistry.aggregate(all).metrics();
+    },
+  };
 }

@@ -30,12 +30,19 @@ Options for serve (each also read from the environment variable shown):
   --pg-port N         PostgreSQL protocol port         TOLLGATE_PG_PORT    (default: from config, 5433)
   --http-port N       HTTP port (/health, API)         TOLLGATE_HTTP_PORT  (default: from config, 8080)
   --data-dir DIR      data directory (Parquet, state)  TOLLGATE_DATA_DIR   (default: from config, ./data)
+  --processes N       processes serving connections    TOLLGATE_PROCESSES  (default: from config, 1)
   --log-level LEVEL   trace|debug|info|warn|error      TOLLGATE_LOG_LEVEL  (default: from config, info)
 
 Command-line flags win over environment variables, which win over the config file.
 SIGINT or SIGTERM stops accepting connections, lets running queries finish for server.shutdownGraceMs,
 cancels what is left, and exits 0.
 `;
+
+function processCount(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new GatewayError('CONFIG_INVALID', `--processes must be a whole number from 1 to 64, got "${value}"`);
+  return Number(value);
+}
 
 function port(value: string | undefined, what: string): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -59,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
       'pg-port': { type: 'string' },
       'http-port': { type: 'string' },
       'data-dir': { type: 'string' },
+      processes: { type: 'string' },
       'log-level': { type: 'string' },
       user: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -84,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
           pgPort: port(values['pg-port'] ?? env.TOLLGATE_PG_PORT, '--pg-port'),
           httpPort: port(values['http-port'] ?? env.TOLLGATE_HTTP_PORT, '--http-port'),
           dataDir: values['data-dir'] ?? (env.TOLLGATE_DATA_DIR || undefined),
+          processes: processCount(values.processes ?? env.TOLLGATE_PROCESSES),
         },
         logLevel: values['log-level'] ?? env.TOLLGATE_LOG_LEVEL,
       });

@@ -28,6 +28,7 @@ export interface ConfigOverrides {
   host?: string;
   pgPort?: number;
   httpPort?: number;
+  processes?: number;
   /** Relative to the working directory (it comes from the command line), not to the config file. */
   dataDir?: string;
 }
@@ -92,6 +93,7 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
     ...(overrides.host !== undefined && { host: overrides.host }),
     ...(overrides.pgPort !== undefined && { pgPort: overrides.pgPort }),
     ...(overrides.httpPort !== undefined && { httpPort: overrides.httpPort }),
+    ...(overrides.processes !== undefined && { processes: overrides.processes }),
   };
   const dataDir = overrides.dataDir !== undefined ? path.resolve(overrides.dataDir) : path.resolve(baseDir, cfg.dataDir);
   if (server.tls) server.tls = { cert: path.resolve(baseDir, server.tls.cert), key: path.resolve(baseDir, server.tls.key) };

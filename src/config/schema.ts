@@ -141,7 +141,14 @@ export const ServerSchema = Type.Object(
     pgPort: Type.Integer({ minimum: 0, maximum: 65535, default: 5433 }),
     httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     database: Type.String({ minLength: 1, default: 'tollgate' }),
-    maxConnections: Type.Integer({ minimum: 1, default: 500 }),
+    maxConnections: Type.Integer({ minimum: 1, default: 500, description: 'Client connections open at once, across every serving process.' }),
+    processes: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description:
+        'Processes that serve PostgreSQL connections (each with its own engines and result cache); one Node process uses one core. The first also serves HTTP and runs the metastore.',
+    }),
     shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
     tls: Type.Optional(
       Type.Object({ cert: Type.String({ description: 'PEM certificate file' }), key: Type.String({ description: 'PEM private key file' }) }, { additionalProperties: false }),

@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { BudgetStore } from '../budgets/index.ts';
-import type { ResultCache } from '../cache/index.ts';
 import type { UserRecord } from '../executor/users.ts';
 import type { DirectoryAdmin } from '../users/index.ts';
 import type { GatewayBackend } from '../wire/backend.ts';
@@ -13,7 +12,7 @@ import { installErrorHandler } from './errors.ts';
 import { httpLogger } from './logger.ts';
 import { SignInLimiter } from './rate-limit.ts';
 import { adminBudgetRoutes } from './routes/admin-budgets.ts';
-import { adminCacheRoutes } from './routes/admin-cache.ts';
+import { adminCacheRoutes, type CacheAdmin } from './routes/admin-cache.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminAuditRoutes } from './routes/admin-audit.ts';
 import { adminTeamRoutes } from './routes/admin-teams.ts';
@@ -24,7 +23,7 @@ import { docsRoutes, registerOpenApi } from './routes/docs.ts';
 import { estimateRoutes } from './routes/estimate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
-import { metricsRoutes } from './routes/metrics.ts';
+import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
 import { queryRoutes } from './routes/query.ts';
 import { teamBudgetRoutes } from './routes/team-budget.ts';
 import { teamReportRoutes } from './routes/team-reports.ts';
@@ -61,7 +60,7 @@ export interface HttpDeps {
   /** billing.currency, shown beside amounts (default USD). */
   currency?: string;
   /** The gateway's metrics, served at /metrics; default a fresh set (all zero). */
-  metrics?: Metrics;
+  metrics?: MetricsSource;
   /** Table migrations (admin), as a getter like `budgets`; absent: those routes answer 503. */
   migrations?: () => MigrationAdmin | undefined;
   /**
@@ -70,7 +69,7 @@ export interface HttpDeps {
    */
   backend?: () => GatewayBackend | undefined;
   /** The executor's result cache, as a getter like `backend`; absent or undefined: /v1/admin/cache answers 503. */
-  cache?: () => ResultCache | undefined;
+  cache?: () => CacheAdmin | undefined;
   /** server.database, the database HTTP sessions open (default: the user's name, which is accepted too). */
   database?: string;
   /** Failed sign-in limits; tests pass one with a fake clock. */

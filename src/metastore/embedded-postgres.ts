@@ -33,6 +33,8 @@ export interface EmbeddedPostgres {
 export interface EmbeddedPostgresOptions {
   /** tollgate's data directory; the cluster lives in <dataDir>/metastore. */
   dataDir: string;
+  /** PostgreSQL's max_connections (default 200): each serving process opens its own pools. */
+  maxConnections?: number;
   logger: Logger;
 }
 
@@ -226,7 +228,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     const { uid, gid } = await ownerIds(user);
     await chown(logFile, uid, gid);
   }
-  const serverOptions = [`-c listen_addresses=''`, `-k ${socketDir}`, `-p ${PORT}`, '-c max_connections=200', '-c shared_buffers=32MB'].join(' ');
+  const serverOptions = [`-c listen_addresses=''`, `-k ${socketDir}`, `-p ${PORT}`, `-c max_connections=${opts.maxConnections ?? 200}`, '-c shared_buffers=32MB'].join(' ');
   await runAs(user, pgCtl, ['-D', pgdata, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start']).catch(async (e: unknown) => {
     const tail = await readFile(logFile, 'utf8').then((s) => s.split('\n').slice(-5).join('\n')).catch(() => '');
     throw failure('start', e, tail ? `Server log: ${tail}` : undefined);

@@ -40,6 +40,12 @@ export interface DirectoryAdminOptions {
   prepareRoles(names: readonly string[]): Promise<void>;
   /** Role names of this deployment no user may take (the external ledger's owner). */
   reservedNames?: readonly string[];
+  /**
+   * Runs after a change made here took effect here, before its answer is sent: the other serving
+   * processes of this gateway refresh too (serving/), so a user created here can sign in on any of them
+   * at once rather than when the NOTIFY reaches them.
+   */
+  afterChange?: () => Promise<void>;
   logger: Logger;
 }
 
@@ -91,6 +97,12 @@ export class DirectoryAdmin {
     return next;
   }
 
+  /** A change made here: in force here, and in this gateway's other serving processes, before the answer. */
+  private async changed(): Promise<void> {
+    await this.refresh();
+    await this.opts.afterChange?.();
+  }
+
   private async reload(): Promise<void> {
     const { directory, store, logger } = this.opts;
     const managed = await store.load();
@@ -125,7 +137,7 @@ export class DirectoryAdmin {
     this.checkName('team', team.name);
     if (this.opts.directory.teamSource(team.name) === 'config') throw duplicateInConfig('team', team.name);
     const created = await this.opts.store.createTeam({ name: team.name, description: team.description ?? null }, change);
-    await this.refresh();
+    await this.changed();
     return { ...created, source: 'api' };
   }
 
@@ -143,7 +155,7 @@ export class DirectoryAdmin {
     const outcome = await this.opts.store.deleteTeam(name, change);
     if (outcome === 'missing') throw teamNotFound(name);
     if (outcome === 'in-use') throw teamInUse(name);
-    await this.refresh();
+    await this.changed();
   }
 
   // --- Users ------------------------------------------------------------------------------------
@@ -183,7 +195,7 @@ export class DirectoryAdmin {
       this.isConfigTeam(user.team),
       change,
     );
-    await this.refresh();
+    await this.changed();
     return { user: userView(created), ...(generated && { generatedPassword: password }) };
   }
 
@@ -196,7 +208,7 @@ export class DirectoryAdmin {
     };
     const updated = await this.opts.store.updateUser(name, clean, patch.team !== undefined && this.isConfigTeam(patch.team), change);
     if (updated === null) throw userNotFound(name);
-    await this.refresh();
+    await this.changed();
     return userView(updated);
   }
 
@@ -206,7 +218,7 @@ export class DirectoryAdmin {
     const { password, generated } = this.passwordOrGenerated(given);
     const ok = await this.opts.store.setPassword(name, createScramVerifier(password), change);
     if (!ok) throw userNotFound(name);
-    await this.refresh();
+    await this.changed();
     return generated ? { generatedPassword: password } : {};
   }
 

@@ -5,7 +5,6 @@ import tls from 'node:tls';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { GatewayBackend } from './backend.ts';
-import { BackendWriter, errorFields } from './backend-messages.ts';
 import { tlsServerEndPointHash } from './scram.ts';
 import { WireSession, type Transport } from './session.ts';
 import { WireSignInLimiter } from './sign-in-limiter.ts';
@@ -22,9 +21,42 @@ export interface PgServerOptions {
   signInLimiter?: WireSignInLimiter;
   /** How long a client may take to authenticate (default 60 s, PostgreSQL's authentication_timeout). */
   authenticationTimeoutMs?: number;
+  /**
+   * Several serving processes (app/serving): this one's slot among `slots`. Process ids (the cancel key's
+   * first half) are allocated so that `pid % slots === slot`, which tells a CancelRequest that reaches
+   * another process where its session is.
+   */
+  processSlot?: { slot: number; slots: number };
+  /** Receives the CancelRequests whose process id belongs to another serving process. */
+  forwardCancel?: (processId: number, key: Buffer) => void;
+  /** Spreads new connections over the serving processes; without it every connection is served here. */
+  balancer?: ConnectionBalancer;
+  /** The secret that makes the fake SCRAM salts of unknown users stable; shared by the serving processes. */
+  mockAuthSecret?: Buffer;
+}
+
+/**
+ * Where new connections are served when there are several serving processes. The listener asks it for
+ * every connection before reading a byte from it (the socket is paused), so a connection handed to
+ * another process starts clean there.
+ */
+export interface ConnectionBalancer {
+  /** Connections open in every serving process, `here` being this process's, for server.maxConnections. */
+  total(here: number): number;
+  /** Hands the paused socket to another serving process (true), or leaves it to be served here (false). */
+  offer(socket: Socket, here: number): boolean;
 }
 
 const AUTHENTICATION_TIMEOUT_MS = 60_000;
+/** How long a refused connection may take to send its StartupMessage (and hear why it is refused). */
+const REFUSED_STARTUP_TIMEOUT_MS = 10_000;
+/** How long close() waits for the listener's own close callback once every session here has ended. */
+const LISTENER_CLOSE_WAIT_MS = 2_000;
+
+/** The serving process whose session has this process id (any int32 a client sends maps to one). */
+export function slotOf(processId: number, slots: number): number {
+  return ((processId % slots) + slots) % slots;
+}
 
 /**
  * The PostgreSQL protocol listener: owns sockets, TLS and the cancel-key registry. Everything about
@@ -36,13 +68,18 @@ export class PgServer {
   private readonly byProcessId = new Map<number, WireSession>();
   private readonly secureContext: tls.SecureContext | undefined;
   private readonly tlsServerEndPoint: Buffer | undefined;
-  private readonly mockAuthSecret = randomBytes(32);
+  private readonly mockAuthSecret: Buffer;
   private readonly signInLimiter: WireSignInLimiter;
-  private nextProcessId = 1000 + Math.floor(Math.random() * 10000);
+  private readonly slot: number;
+  private readonly slots: number;
+  private nextSequence = 1000 + Math.floor(Math.random() * 10000);
   private closing = false;
 
   constructor(private readonly opts: PgServerOptions) {
     this.signInLimiter = opts.signInLimiter ?? new WireSignInLimiter();
+    this.mockAuthSecret = opts.mockAuthSecret ?? randomBytes(32);
+    this.slot = opts.processSlot?.slot ?? 0;
+    this.slots = opts.processSlot?.slots ?? 1;
     if (opts.tls) {
       try {
         const cert = readFileSync(opts.tls.cert);
@@ -53,7 +90,8 @@ export class PgServer {
         throw new GatewayError('CONFIG_INVALID', `cannot load the TLS certificate or key: ${(e as Error).message}`, { cause: e });
       }
     }
-    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Paused until placed: a connection handed to another serving process must reach it unread.
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: opts.balancer !== undefined }, (socket) => this.accept(socket));
     this.server.on('error', (err) => opts.logger.error({ err }, 'PostgreSQL listener error'));
   }
 
@@ -71,19 +109,26 @@ export class PgServer {
     return this.sessions.size;
   }
 
-  private accept(socket: Socket): void {
+  /** Serves a connection another serving process accepted and handed over (app/serving). */
+  acceptHandedOver(socket: Socket): void {
+    socket.setNoDelay(true);
+    this.accept(socket, true);
+  }
+
+  private accept(socket: Socket, handedOver = false): void {
     const log = this.opts.logger;
     socket.on('error', (err) => log.debug({ err }, 'client socket error'));
-    if (this.closing || this.sessions.size >= this.opts.maxConnections) {
-      // Refuse in protocol, as PostgreSQL's postmaster does, so the client shows a real message.
-      const w = new BackendWriter(256);
-      const err = this.closing
-        ? new GatewayError('ADMIN_SHUTDOWN', 'the database system is shutting down')
-        : new GatewayError('TOO_MANY_CONNECTIONS', 'sorry, too many clients already');
-      w.errorResponse(errorFields(err));
-      socket.end(w.flush());
-      return;
-    }
+    const balancer = handedOver ? undefined : this.opts.balancer;
+    const open = balancer ? balancer.total(this.sessions.size) : this.sessions.size;
+    // Refused in protocol, as PostgreSQL does: after the SSL negotiation (a client that requires TLS would
+    // otherwise report a TLS failure), at the StartupMessage, so the client shows the real message; a
+    // CancelRequest on such a connection is still served. Not counted as a session.
+    const refusal = this.closing
+      ? new GatewayError('ADMIN_SHUTDOWN', 'the database system is shutting down')
+      : open >= this.opts.maxConnections
+        ? new GatewayError('TOO_MANY_CONNECTIONS', 'sorry, too many clients already')
+        : undefined;
+    if (refusal === undefined && balancer?.offer(socket, this.sessions.size)) return;
     const processId = this.allocateProcessId();
     let current: Socket | tls.TLSSocket = socket;
     let session: WireSession;
@@ -147,6 +192,7 @@ export class PgServer {
       processId,
       mockAuthSecret: this.mockAuthSecret,
       signInLimiter: this.signInLimiter,
+      ...(refusal && { refuse: refusal }),
       registerCancelKey: (pid, _key, s) => this.byProcessId.set(pid, s),
       cancelRequest: (pid, key) => this.cancel(pid, key),
       onClose: (s) => {
@@ -154,26 +200,41 @@ export class PgServer {
         if (this.byProcessId.get(s.processId) === s) this.byProcessId.delete(s.processId);
       },
     });
-    this.sessions.add(session);
+    if (!refusal) this.sessions.add(session);
     attach(socket);
     socket.on('close', () => session.onSocketClosed());
+    // Paused by pauseOnConnect (balancer) or by the process that handed it over; a no-op otherwise.
+    socket.resume();
     // A client that has not authenticated within the limit is disconnected, as PostgreSQL does
     // (authentication_timeout): a silent connection must not hold a slot forever.
     const authTimer = setTimeout(() => {
       if (session.authenticating) void session.terminate(new GatewayError('PROTOCOL_VIOLATION', 'canceling authentication due to timeout'));
-    }, this.opts.authenticationTimeoutMs ?? AUTHENTICATION_TIMEOUT_MS);
+    }, Math.min(this.opts.authenticationTimeoutMs ?? AUTHENTICATION_TIMEOUT_MS, refusal ? REFUSED_STARTUP_TIMEOUT_MS : Infinity));
     authTimer.unref();
     socket.once('close', () => clearTimeout(authTimer));
   }
 
+  /** A process id no open session has, of this serving process's slot (pid % slots === slot). */
   private allocateProcessId(): number {
+    const limit = Math.floor((0x7fffffff - this.slot) / this.slots);
+    let pid: number;
     do {
-      this.nextProcessId = this.nextProcessId >= 0x7fffffff ? 1000 : this.nextProcessId + 1;
-    } while (this.byProcessId.has(this.nextProcessId));
-    return this.nextProcessId;
+      this.nextSequence = this.nextSequence >= limit ? 1000 : this.nextSequence + 1;
+      pid = this.nextSequence * this.slots + this.slot;
+    } while (this.byProcessId.has(pid));
+    return pid;
   }
 
   private cancel(processId: number, key: Buffer): void {
+    if (slotOf(processId, this.slots) !== this.slot && this.opts.forwardCancel) {
+      this.opts.forwardCancel(processId, key);
+      return;
+    }
+    this.cancelHere(processId, key);
+  }
+
+  /** A CancelRequest for a session of this process (received here, or forwarded by another serving process). */
+  cancelHere(processId: number, key: Buffer): void {
     const target = this.byProcessId.get(processId);
     // A wrong key is ignored silently, as PostgreSQL does, so keys cannot be probed.
     if (target && target.matchesKey(key)) {
@@ -207,6 +268,8 @@ export class PgServer {
     await Promise.all([...this.sessions].map((s) => s.terminate(shutdown)));
     const waitUntil = Date.now() + 2000;
     while (this.sessions.size > 0 && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 20));
-    await listenerClosed;
+    // The listener closed at once; its callback also waits for sockets handed to other serving processes
+    // (node tracks them across processes), which their processes close on their own.
+    await Promise.race([listenerClosed, new Promise((r) => setTimeout(r, LISTENER_CLOSE_WAIT_MS).unref())]);
   }
 }

@@ -65,6 +65,11 @@ export interface SessionOptions {
   onClose(session: WireSession): void;
   /** Failed sign-ins per (user, address); without it, sign-ins are not rate limited. */
   signInLimiter?: WireSignInLimiter;
+  /**
+   * The connection is refused (too many clients, shutting down): as PostgreSQL does, the SSL request is
+   * still answered and a CancelRequest still served; the StartupMessage is answered with this error.
+   */
+  refuse?: GatewayError;
 }
 
 /** Connection states; the const object doubles as the union type. */
@@ -354,6 +359,7 @@ export class WireSession {
 
   private async onStartupMessage(msg: StartupMessage): Promise<void> {
     this.reader.phase = 'typed';
+    if (this.opts.refuse) throw this.opts.refuse;
     if (msg.minorVersion > SUPPORTED_MINOR_VERSION || msg.protocolOptions.length > 0) {
       this.out.negotiateProtocolVersion(SUPPORTED_MINOR_VERSION, msg.protocolOptions);
     }

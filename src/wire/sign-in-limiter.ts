@@ -9,21 +9,33 @@ export interface WireSignInLimiterOptions {
   maxKeys?: number;
   /** Milliseconds clock; tests pass a fake one. */
   now?: () => number;
+  /** Told of every failure and success counted here, so other serving processes can count them too (serving/). */
+  observe?: (event: SignInEvent) => void;
+}
+
+/** A sign-in outcome that counts: shared between the serving processes of one gateway. */
+export interface SignInEvent {
+  kind: 'failed' | 'succeeded';
+  user: string;
+  address: string;
 }
 
 /**
  * Failed PostgreSQL sign-ins per (user, client address), in memory for a sliding window. While a pair is
  * over the limit the session refuses it before the SCRAM exchange (no PBKDF2 work spent on a guesser).
  * A success clears the pair. The map is bounded: a flood of made-up user names evicts the oldest pairs
- * rather than growing memory. Per gateway instance, like the HTTP side's limiter.
+ * rather than growing memory. Per gateway instance, like the HTTP side's limiter: the serving processes of
+ * one gateway tell each other what they count (observe/apply).
  */
 export class WireSignInLimiter {
   private readonly failures: FailureWindows;
   private readonly maxFailures: number;
   private readonly now: () => number;
+  private readonly observe: ((event: SignInEvent) => void) | undefined;
 
   constructor(opts: WireSignInLimiterOptions = {}) {
     this.maxFailures = opts.maxFailures ?? 5;
+    this.observe = opts.observe;
     this.failures = new FailureWindows({ windowMs: opts.windowMs ?? 60_000, keepPerKey: this.maxFailures, maxKeys: opts.maxKeys ?? 10_000 });
     this.now = opts.now ?? Date.now;
   }
@@ -36,10 +48,18 @@ export class WireSignInLimiter {
 
   failed(user: string, address: string): void {
     this.failures.failed(key(user, address), this.now());
+    this.observe?.({ kind: 'failed', user, address });
   }
 
   succeeded(user: string, address: string): void {
     this.failures.forget(key(user, address));
+    this.observe?.({ kind: 'succeeded', user, address });
+  }
+
+  /** Counts an outcome another serving process saw (not passed on again). */
+  apply(event: SignInEvent): void {
+    if (event.kind === 'failed') this.failures.failed(key(event.user, event.address), this.now());
+    else this.failures.forget(key(event.user, event.address));
   }
 
   /** Pairs tracked now (for tests). */

@@ -1,14 +1,19 @@
 import type { FastifyInstance } from 'fastify';
-import type { Metrics } from '../../metrics/index.ts';
 import { isLoopback } from '../auth.ts';
 import type { RouteContext } from '../context.ts';
 import { errorResponses } from '../errors.ts';
+
+/** The exposition: one process's Metrics, or every serving process's merged. */
+export interface MetricsSource {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
 
 /**
  * GET /metrics, Prometheus text. A scraper on this host needs no credentials; from anywhere else it is
  * an admin's (Basic or Bearer, over TLS like every credential).
  */
-export async function metricsRoutes(app: FastifyInstance, opts: { ctx: RouteContext; metrics: Metrics }): Promise<void> {
+export async function metricsRoutes(app: FastifyInstance, opts: { ctx: RouteContext; metrics: MetricsSource }): Promise<void> {
   const { ctx, metrics } = opts;
   app.get(
     '/metrics',

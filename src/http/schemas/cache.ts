@@ -6,6 +6,7 @@ const Count = Type.Integer({ minimum: 0 });
 export const CacheStatus = Type.Object({
   enabled: Type.Boolean(),
   maxBytes: Count,
+  processes: Type.Integer({ minimum: 1, description: 'Serving processes, each with a cache of its own bounded by maxBytes; the other figures are their sums.' }),
   maxEntryBytes: Count,
   ttlSeconds: Count,
   unknownVersionTtlSeconds: Count,

@@ -36,7 +36,7 @@ describe('config: the demo file', () => {
     const cfg = await loadConfig(DEMO, {}, {});
     assert.equal(cfg.configPath, DEMO);
     assert.equal(cfg.dataDir, path.resolve(path.dirname(DEMO), '../data'));
-    assert.deepEqual(cfg.server, { host: '127.0.0.1', pgPort: 5433, httpPort: 8080, database: 'tollgate', maxConnections: 500, shutdownGraceMs: 10_000 });
+    assert.deepEqual(cfg.server, { host: '127.0.0.1', pgPort: 5433, httpPort: 8080, database: 'tollgate', maxConnections: 500, processes: 1, shutdownGraceMs: 10_000 });
     assert.deepEqual(cfg.demo, { generate: true, seed: 42, scale: 1 });
     assert.deepEqual(cfg.engines.map((e) => [e.name, e.kind, e.tables.map((t) => `${t.schema}.${t.name}`)]), [
       ['lake', 'duckdb', ['lake.hotels', 'lake.bookings', 'lake.searches']],
@@ -60,7 +60,7 @@ describe('config: the demo file', () => {
 describe('config: defaults and overrides', () => {
   it('fills every default of a minimal config', () => {
     const cfg = load(ENGINE);
-    assert.deepEqual(cfg.server, { host: '127.0.0.1', pgPort: 5433, httpPort: 8080, database: 'tollgate', maxConnections: 500, shutdownGraceMs: 10_000 });
+    assert.deepEqual(cfg.server, { host: '127.0.0.1', pgPort: 5433, httpPort: 8080, database: 'tollgate', maxConnections: 500, processes: 1, shutdownGraceMs: 10_000 });
     assert.equal(cfg.dataDir, '/etc/tollgate/data');
     assert.deepEqual(cfg.demo, { generate: false, seed: 42, scale: 1 });
     assert.deepEqual(cfg.engines, [{ name: 'lake', kind: 'duckdb', tables: [] }]);
@@ -88,8 +88,9 @@ describe('config: defaults and overrides', () => {
   });
 
   it('lets overrides win over the file', () => {
-    const cfg = load(`server:\n  host: 0.0.0.0\n  pgPort: 6432\n  httpPort: 9000\ndataDir: ./d\n${ENGINE}`, { host: '::1', pgPort: 0, httpPort: 0, dataDir: '/var/lib/tollgate' });
+    const cfg = load(`server:\n  host: 0.0.0.0\n  pgPort: 6432\n  httpPort: 9000\n  processes: 4\ndataDir: ./d\n${ENGINE}`, { host: '::1', pgPort: 0, httpPort: 0, processes: 2, dataDir: '/var/lib/tollgate' });
     assert.equal(cfg.server.host, '::1');
+    assert.equal(cfg.server.processes, 2);
     assert.equal(cfg.server.pgPort, 0);
     assert.equal(cfg.server.httpPort, 0);
     assert.equal(cfg.server.database, 'tollgate');
@@ -166,6 +167,8 @@ describe('config: bad files', () => {
     ['port as a string', `server:\n  pgPort: "5433"\n${ENGINE}`, [/server\.pgPort: expected integer \(got "5433"\) \(line 2\)/]],
     ['port out of range', `server:\n  pgPort: 70000\n${ENGINE}`, [/server\.pgPort: expected integer to be less or equal to 65535 \(got 70000\)/]],
     ['fractional port', `server:\n  httpPort: 80.5\n${ENGINE}`, [/server\.httpPort: expected integer \(got 80\.5\)/]],
+    ['no serving process', `server:\n  processes: 0\n${ENGINE}`, [/server\.processes: expected integer to be greater or equal to 1 \(got 0\)/]],
+    ['too many serving processes', `server:\n  processes: 65\n${ENGINE}`, [/server\.processes: expected integer to be less or equal to 64 \(got 65\)/]],
     ['server as a string', `server: localhost\n${ENGINE}`, [/server: expected object \(got "localhost"\) \(line 1\)/]],
     ['server left empty', `server:\n${ENGINE}`, [/server: expected object \(got null\)/]],
     ['engines as a mapping', 'engines:\n  lake: { kind: duckdb }\n', [/engines: expected array \(got a mapping\)/]],

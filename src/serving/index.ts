@@ -1,0 +1,4 @@
+/** Several processes serving PostgreSQL connections (server.processes): the primary's side and the workers'. */
+export { ServingProcesses, type ServingProcessesOptions } from './primary.ts';
+export { serveForPrimary, startMessage, tellPrimary, type WorkerGateway } from './worker.ts';
+export { sumCacheMetrics, type FromWorker, type MetastoreAddress, type ToWorker, type WorkerQuestion, type WorkerStart } from './messages.ts';
