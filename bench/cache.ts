@@ -14,9 +14,11 @@ import { canonicalResult, startWireFloor } from './lib/wire-floor.ts';
  * serving the same small result from a table. TPS from pgbench; p50/p99 from its per-transaction log
  * (`-l`). Targets (issue 8): tollgate hits >= 70% of PostgreSQL's TPS, hit p50 < 0.5 ms.
  *
- * Two tollgate configurations: the default, where every hit checks the data version of the table (the
+ * Three tollgate configurations: the default, where every hit checks the data version of the table (the
  * bookings table's ~50 files and directories stat-ed, shared by concurrent statements), and
- * cache.versionRecheckMs = 1000 (a version checked within the last second is reused). Each gateway serves
+ * cache.versionRecheckMs = 1000 (a version checked within the last second is reused), and the default with
+ * two serving processes (server.processes = 2: each has its own cache, warmed by the first second's run;
+ * the wire floor is one process). Each gateway serves
  * the demo tables (started here with cache.enabled). Alone:
  *   npx tsx bench/cache.ts     # BENCH_CACHE_SECONDS (default 10) per pgbench run
  */
@@ -56,8 +58,14 @@ export async function benchCache(opts: { postgres: Target; seconds?: number }): 
   const ms = (x: number) => `${x.toFixed(3)} ms`;
   let base: PgbenchRun | undefined;
   let floor: PgbenchRun | undefined;
-  for (const recheckMs of [0, 1000]) {
-    const tollgate = await startCachingGateway(recheckMs);
+  // The default; a version checked within the last second reused; two serving processes (server.processes).
+  const variants = [
+    { recheckMs: 0, processes: 1 },
+    { recheckMs: 1000, processes: 1 },
+    { recheckMs: 0, processes: 2 },
+  ];
+  for (const { recheckMs, processes } of variants) {
+    const tollgate = await startCachingGateway(recheckMs, processes);
     try {
       const result = await mirrorResult(tollgate, postgres);
       const rows = result.rows.length;
@@ -79,7 +87,8 @@ export async function benchCache(opts: { postgres: Target; seconds?: number }): 
       }
       await pgbench(tollgate, CACHE_BENCH_QUERY, 1); // the entry exists after the first transaction
       const hits = await pgbench(tollgate, CACHE_BENCH_QUERY, seconds);
-      const what = `cache hits (versionRecheckMs ${recheckMs}): pgbench -M extended, ${CLIENTS} clients, ${rows}-row dashboard query`;
+      const setup = processes > 1 ? `versionRecheckMs ${recheckMs}, ${processes} serving processes` : `versionRecheckMs ${recheckMs}`;
+      const what = `cache hits (${setup}): pgbench -M extended, ${CLIENTS} clients, ${rows}-row dashboard query`;
       lines.push(
         [`${what}, TPS (${fmtInt(hits.transactions)} / ${fmtInt(base.transactions)} transactions)`, 'pgbench', fmtInt(hits.tps), `${fmtInt(base.tps)} (PostgreSQL 15, table)`, fmtRatio(hits.tps / base.tps), '>= 0.70x'],
         [`${what}, p50 latency`, 'pgbench', ms(hits.p50Ms), `${ms(base.p50Ms)} (PostgreSQL 15, table)`, fmtRatio(hits.p50Ms / base.p50Ms), '< 0.5 ms'],
@@ -94,10 +103,11 @@ export async function benchCache(opts: { postgres: Target; seconds?: number }): 
 }
 
 /** A demo gateway with the cache on (the default config has it off). */
-function startCachingGateway(versionRecheckMs: number): ReturnType<typeof startGateway> {
+function startCachingGateway(versionRecheckMs: number, processes: number): ReturnType<typeof startGateway> {
   return startGateway({
     configPatch: (doc) => {
       doc.cache = { enabled: true, versionRecheckMs };
+      doc.server = { ...(doc.server as object | undefined), processes };
       doc.logLevel = 'warn';
     },
   });
