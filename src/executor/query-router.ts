@@ -10,7 +10,7 @@ import { unknownEstimate, type ScanEstimate, type TableScanDetail } from '../est
 import { valuesKey, type PgValue } from '../pgtypes/values.ts';
 import { dialectFor } from './compile.ts';
 import { pgColumnNames } from './column-names.ts';
-import { chooseRoute, loadsAsIs, planFederation, queryPartColumns, withoutPadding, type EngineHealth, type FederatedPart, type FederationPlan, type Route, type RouteContext, type RoutingRule } from '../planner/index.ts';
+import { chooseRoute, loadsAsIs, planFederation, queryPartColumns, withoutPadding, type EngineHealth, type FederatedPart, type FederationPlan, type Route, type RouteContext, type RoutingInput, type RoutingRule } from '../planner/index.ts';
 
 export interface QueryRouterOptions {
   connectors: readonly Connector[];
@@ -74,6 +74,8 @@ const DESCRIPTION_CACHE_ENTRIES = 2000;
 /** Analyses are kept by text, search path and bound values: BI tools repeat statements, and parsing costs ~1.7 ms. */
 const ANALYSIS_CACHE_ENTRIES = 2000;
 const MAX_CACHED_PARAMS_CHARS = 2048;
+/** Routes kept per analysis, one per (health generation, user, team, application, tollgate.engine). */
+const ROUTES_PER_ANALYSIS = 16;
 
 /**
  * The front door's decision for a query: analyse it (cached), find where its tables are, choose a route
@@ -84,6 +86,9 @@ export class QueryRouter {
   private readonly byName: Map<string, Connector>;
   private readonly analyses = new LRUCache<string, { served: ServedTables; analysis: Analysis }>({ max: ANALYSIS_CACHE_ENTRIES });
   private readonly federationPlans = new WeakMap<Analysis, Map<string, FederationPlan>>();
+  /** Routes of unpinned statements, per analysis (see unpinnedRoute). */
+  private readonly routes = new WeakMap<Analysis, Map<string, { served: ServedTables; route: Route }>>();
+  private readonly isUp = (engine: string): boolean => this.opts.health.isUp(engine);
   private readonly descriptions = new LRUCache<string, DescribeResult>({
     max: DESCRIPTION_CACHE_ENTRIES,
     maxSize: 64 * 2 ** 20,
@@ -124,6 +129,30 @@ export class QueryRouter {
     return analysis;
   }
 
+  private chooseRoute(analysis: Analysis, served: ServedTables, context: RouteContext, pinned?: ReadonlyMap<string, Pin>): Route {
+    const input: RoutingInput = { tables: analysis.tables, served, rules: this.opts.rules, context, engines: this.engineNames, isUp: this.isUp };
+    if (pinned) input.pinned = pinned;
+    return chooseRoute(input);
+  }
+
+  /**
+   * The route of a statement no migration pins: a pure function of its analysis (kept per text, search
+   * path and served tables), who runs it, and which engines are up, so it is kept with the analysis and
+   * chosen again only when the context or the engines' health changes.
+   */
+  private unpinnedRoute(analysis: Analysis, served: ServedTables, context: RouteContext): Route {
+    const key = `${this.opts.health.generation}\u0000${context.user}\u0000${context.team}\u0000${context.application}\u0000${context.sessionEngine}`;
+    let byContext = this.routes.get(analysis);
+    if (byContext === undefined) this.routes.set(analysis, (byContext = new Map()));
+    const known = byContext.get(key);
+    if (known !== undefined && known.served === served) return known.route;
+    const route = this.chooseRoute(analysis, served, context);
+    // Bounded: one statement text run by many users or applications keeps only the latest few routes.
+    if (byContext.size >= ROUTES_PER_ANALYSIS) byContext.delete(byContext.keys().next().value!);
+    byContext.set(key, { served, route });
+    return route;
+  }
+
   /** Decides the route; for a federated statement also its parts (which depend on the bound values). */
   /**
    * `pins` replaces the migrations' decision (a shadow run routes the same statement to the other side).
@@ -154,17 +183,15 @@ export class QueryRouter {
     if (decision && opts.canaryChoices) keepCanaryChoices(decision.pins, opts.canaryChoices, migrations!);
     const pinned = opts.pins ?? decision?.pins;
     const choices = decision && canaryChoicesOf(decision.pins, migrations!);
+    const route = pinned && pinned.size > 0 ? this.chooseRoute(analysis, served, context, pinned) : this.unpinnedRoute(analysis, served, context);
+    if (route.kind === 'single') {
+      // Built field by field: properties after conditional spreads take V8's slow path (per statement).
+      const routed: RoutedQuery = { sql, analysis, route };
+      if (decision && decision.shadow.length > 0) routed.shadow = decision.shadow;
+      if (choices) routed.canaryChoices = choices;
+      return routed;
+    }
     const migration = { ...(decision && decision.shadow.length > 0 && { shadow: decision.shadow }), ...(choices && { canaryChoices: choices }) };
-    const route = chooseRoute({
-      ...(pinned && pinned.size > 0 && { pinned }),
-      tables: analysis.tables,
-      served,
-      rules: this.opts.rules,
-      context,
-      engines: this.engineNames,
-      isUp: (e) => this.opts.health.isUp(e),
-    });
-    if (route.kind === 'single') return { sql, analysis, route, ...migration };
     // Joined on a DuckDB engine the statement reads (its tables stay in place), else on any DuckDB (every
     // table is then a part).
     const host =

@@ -17,6 +17,12 @@ export class EngineHealth {
     private readonly logger: Logger,
   ) {}
 
+  /** Bumped whenever an engine goes down or comes back: routes chosen under another generation are stale. */
+  get generation(): number {
+    return this.flips;
+  }
+  private flips = 0;
+
   isUp(engine: string): boolean {
     return this.state.get(engine)?.ok ?? true;
   }
@@ -29,7 +35,10 @@ export class EngineHealth {
   markDown(engine: string, detail: string): void {
     const was = this.isUp(engine);
     this.state.set(engine, { ok: false, detail, checkedAt: Date.now() });
-    if (was) this.logger.warn({ engine, detail }, 'engine marked down');
+    if (was) {
+      this.flips++;
+      this.logger.warn({ engine, detail }, 'engine marked down');
+    }
   }
 
   async checkAll(): Promise<void> {
@@ -51,6 +60,7 @@ export class EngineHealth {
         }
         const was = this.isUp(c.name);
         this.state.set(c.name, { ...health, checkedAt: Date.now() });
+        if (was !== health.ok) this.flips++;
         if (was !== health.ok) this.logger[health.ok ? 'info' : 'warn']({ engine: c.name, detail: health.detail }, health.ok ? 'engine is up' : 'engine is down');
       }),
     );
