@@ -61,13 +61,36 @@ export function recordingStream(stream: ResultStream, maxBytes: number, done: (r
 /** A cached result served as a stream, to the same wire encoder as a live one. */
 export function replayStream(result: RecordedResult): ResultStream {
   const started = performance.now();
-  async function* iterate(): AsyncGenerator<RowBatch> {
-    yield* result.batches;
-  }
   return {
     columns: result.columns,
-    [Symbol.asyncIterator]: iterate,
+    [Symbol.asyncIterator]: () => new BatchReplay(result.batches),
     summary: () => ({ rowCount: result.rowCount, bytesRead: 0, elapsedMs: performance.now() - started }),
     close: async () => {},
   };
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * The stored batches one by one: a plain iterator with already-settled promises, where an async
+ * generator would cost a generator object and its promise machinery on every cache hit.
+ */
+class BatchReplay implements AsyncIterator<RowBatch> {
+  private next_ = 0;
+
+  constructor(private readonly batches: readonly RowBatch[]) {}
+
+  next(): Promise<IteratorResult<RowBatch>> {
+    if (this.next_ >= this.batches.length) return Promise.resolve(DONE);
+    return Promise.resolve({ done: false, value: this.batches[this.next_++]! });
+  }
+
+  return(): Promise<IteratorResult<RowBatch>> {
+    this.next_ = this.batches.length;
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RowBatch> {
+    return this;
+  }
 }

@@ -22,6 +22,13 @@ export class SessionSettings {
   private local: Map<string, string> | null = null;
   /** `values` as they were when the open transaction began, restored if it rolls back. */
   private beforeTransaction: Map<string, string> | null = null;
+  /**
+   * get()'s answers by the name asked, and output(), until a value changes: every statement reads a
+   * dozen parameters (cache, dry run, tag, search_path, TimeZone, formats). Every change of a value goes
+   * through reportingChanges, which drops them.
+   */
+  private readonly resolved = new Map<string, string | undefined>();
+  private outputSettings: OutputSettings | null = null;
 
   constructor(specs: ParameterSpec[], startup: Record<string, string>, private readonly onReportedChange: (name: string, value: string) => void = () => {}) {
     for (const s of specs) this.specs.set(s.name.toLowerCase(), s);
@@ -31,6 +38,8 @@ export class SessionSettings {
       if (spec && !spec.readOnly) this.sessionDefaults.set(key, this.normalize(spec, k, v));
       else if (!spec && key.includes('.')) this.sessionDefaults.set(key, v);
     }
+    // normalize() read values while the startup ones were still being filled in.
+    this.resolved.clear();
   }
 
   spec(name: string): ParameterSpec | undefined {
@@ -43,6 +52,14 @@ export class SessionSettings {
   }
 
   get(name: string): string | undefined {
+    const known = this.resolved.get(name);
+    if (known !== undefined || this.resolved.has(name)) return known;
+    const value = this.lookup(name);
+    this.resolved.set(name, value);
+    return value;
+  }
+
+  private lookup(name: string): string | undefined {
     const key = name.toLowerCase();
     const local = this.local?.get(key);
     if (local !== undefined) return local;
@@ -127,13 +144,13 @@ export class SessionSettings {
   }
 
   output(): OutputSettings {
-    return {
+    return (this.outputSettings ??= {
       dateStyle: this.get('DateStyle') ?? 'ISO, MDY',
       timeZone: this.get('TimeZone') ?? 'UTC',
       extraFloatDigits: Number(this.get('extra_float_digits') ?? '1'),
       intervalStyle: this.get('IntervalStyle') ?? 'postgres',
       byteaOutput: this.get('bytea_output') ?? 'hex',
-    };
+    });
   }
 
   /** What RESET restores: the startup (or internal) value, else the built-in default. */
@@ -161,7 +178,12 @@ export class SessionSettings {
   private reportingChanges(change: () => void): void {
     const before = new Map<string, string | undefined>();
     for (const [key, spec] of this.specs) if (spec.report) before.set(key, this.get(key));
-    change();
+    try {
+      change();
+    } finally {
+      this.resolved.clear();
+      this.outputSettings = null;
+    }
     for (const [key, was] of before) {
       const now = this.get(key);
       if (now !== undefined && now !== was) this.onReportedChange(this.specs.get(key)!.name, now);
