@@ -42,6 +42,7 @@ export class ResultCache {
   readonly options: CacheOptions;
   /** Data-version checks, shared by concurrent statements reading the same tables. */
   readonly versions: VersionGate;
+  private changes = 0;
 
   constructor(options: Partial<CacheOptions> = {}, private readonly now: () => number = Date.now) {
     this.options = { ...CACHE_DEFAULTS, ...options };
@@ -55,6 +56,7 @@ export class ResultCache {
       perf: { now },
       ttlResolution: 0,
       dispose: (_e, _k, reason) => {
+        this.changes++;
         if (reason === 'evict') this.counts.evictions++;
         else if (reason === 'expire') this.counts.expirations++;
       },
@@ -80,6 +82,14 @@ export class ResultCache {
     return { claim: this.claim(key, settle) };
   }
 
+  /**
+   * Changes whenever what a peek could answer may have changed: an entry stored, replaced, dropped or
+   * expired, the cache emptied, or a table found at a new data version.
+   */
+  get generation(): number {
+    return this.changes + this.versions.generation;
+  }
+
   /** An entry if one is cached (no single flight, no counting): for tests and tools. */
   peek(key: string): CacheEntry | undefined {
     return this.lru.get(key, { updateAgeOnGet: false });
@@ -96,6 +106,7 @@ export class ResultCache {
 
   clear(): void {
     this.lru.clear();
+    this.changes++;
   }
 
   private hit(entry: CacheEntry): Lookup {
@@ -123,6 +134,7 @@ export class ResultCache {
         }
         const entry: CacheEntry = { ...result, cachedAt: this.now(), cost: meta.cost };
         this.lru.set(key, entry, { ttl: Math.min(meta.ttlMs, this.options.ttlSeconds * 1000) });
+        this.changes++;
         this.counts.stores++;
         // Waiters get the entry even if it was too large for the LRU's bounds: it is complete.
         finish(entry);

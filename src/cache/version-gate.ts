@@ -19,6 +19,12 @@ interface Slot {
  */
 export class VersionGate {
   private readonly slots = new LRUCache<string, Slot>({ max: 10_000 });
+  private changes = 0;
+
+  /** Bumped whenever a check finds other versions than the last one of the same tables. */
+  get generation(): number {
+    return this.changes;
+  }
 
   constructor(private readonly recheckMs = 0, private readonly now: () => number = performance.now.bind(performance)) {}
 
@@ -53,6 +59,7 @@ export class VersionGate {
   private start(s: Slot, check: () => Promise<Versions>): Promise<Versions> {
     const at = this.now();
     const running = check().then((versions) => {
+      if (s.last && !sameVersions(s.last.versions, versions)) this.changes++;
       s.last = { at, versions };
       return versions;
     });
@@ -67,4 +74,11 @@ export class VersionGate {
   private done(s: Slot, p: Promise<Versions>): void {
     if (s.running === p) s.running = null;
   }
+}
+
+function sameVersions(a: Versions, b: Versions): boolean {
+  if ('untrusted' in a || 'untrusted' in b) return 'untrusted' in a && 'untrusted' in b && a.untrusted === b.untrusted;
+  if (a.unknown !== b.unknown || a.versions.size !== b.versions.size) return false;
+  for (const [table, version] of a.versions) if (b.versions.get(table) !== version) return false;
+  return true;
 }

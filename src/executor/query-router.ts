@@ -129,6 +129,17 @@ export class QueryRouter {
     return analysis;
   }
 
+  /**
+   * What a route chosen now depends on beyond the statement and who runs it: the served tables and the
+   * engines' health. Undefined while a table migration is in force (its canary and shadow draws differ
+   * per statement), when nothing derived from a route may be reused.
+   */
+  routingState(): { served: ServedTables; health: number } | undefined {
+    const migrations = this.opts.migrations?.current();
+    if (migrations && migrations.size > 0) return undefined;
+    return { served: this.opts.served(), health: this.opts.health.generation };
+  }
+
   private chooseRoute(analysis: Analysis, served: ServedTables, context: RouteContext, pinned?: ReadonlyMap<string, Pin>): Route {
     const input: RoutingInput = { tables: analysis.tables, served, rules: this.opts.rules, context, engines: this.engineNames, isUp: this.isUp };
     if (pinned) input.pinned = pinned;

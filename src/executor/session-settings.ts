@@ -29,6 +29,12 @@ export class SessionSettings {
    */
   private readonly resolved = new Map<string, string | undefined>();
   private outputSettings: OutputSettings | null = null;
+  private changes = 0;
+
+  /** Bumped by every SET, RESET and transaction end: what was derived from the values before may be stale. */
+  get generation(): number {
+    return this.changes;
+  }
 
   constructor(specs: ParameterSpec[], startup: Record<string, string>, private readonly onReportedChange: (name: string, value: string) => void = () => {}) {
     for (const s of specs) this.specs.set(s.name.toLowerCase(), s);
@@ -183,6 +189,7 @@ export class SessionSettings {
     } finally {
       this.resolved.clear();
       this.outputSettings = null;
+      this.changes++;
     }
     for (const [key, was] of before) {
       const now = this.get(key);

@@ -162,12 +162,10 @@ interface Prepared extends PreparedStatement {
   readonly declaredTypes?: readonly number[];
   /** The engines canary draws chose when it was described, kept by its executions (QueryRouter.route). */
   readonly canaryChoices?: ReadonlyMap<string, string>;
+  /** Its columns were a cached result's (Parse); an execution the engine runs is checked against them. */
+  readonly fromCache?: boolean;
 }
 
-/**
- * One client session inside the gateway: settings, transaction state, and the path of each statement.
- * Session statements (SET, SHOW, BEGIN, ...) are answered here; queries go to the engine.
- */
 /**
  * Where a statement's AbortSignal comes from: read only when an engine runs it. The wire makes the
  * signal on first read (wire/session.ts StatementControl), and a cache hit never needs one.
@@ -175,6 +173,32 @@ interface Prepared extends PreparedStatement {
 interface Cancellation {
   readonly signal: AbortSignal;
 }
+
+/** See GatewaySession.describedState. */
+interface DescribedState {
+  settings: number;
+  cache: number;
+  served: object;
+  health: number;
+  team: string;
+}
+
+const DESCRIBED_PER_SESSION = 64;
+
+function sameColumnTypes(told: readonly ColumnInfo[], returned: readonly ColumnInfo[]): boolean {
+  if (told.length !== returned.length) return false;
+  for (let i = 0; i < told.length; i++) if (told[i]!.typeOid !== returned[i]!.typeOid) return false;
+  return true;
+}
+
+function sameDescribedState(a: DescribedState, b: DescribedState): boolean {
+  return a.settings === b.settings && a.cache === b.cache && a.served === b.served && a.health === b.health && a.team === b.team;
+}
+
+/**
+ * One client session inside the gateway: settings, transaction state, and the path of each statement.
+ * Session statements (SET, SHOW, BEGIN, ...) are answered here; queries go to the engine.
+ */
 
 export class GatewaySession implements BackendSession, SessionContext {
   readonly settings: SessionSettings;
@@ -194,6 +218,12 @@ export class GatewaySession implements BackendSession, SessionContext {
   /** Statements answered from the result cache and not recorded yet: ledger id → the cost they saved. */
   private readonly cacheHits = new Map<string, number>();
   private status: TransactionStatus = 'I';
+  /**
+   * Statements without parameters described from the result cache, by text, with the state they were
+   * described in: a dashboard (or pgbench) sends Parse for the same text before every execution, and
+   * routing and deciding again would cost as much as the hit itself.
+   */
+  private readonly described = new Map<string, { prepared: Prepared; state: DescribedState }>();
   private parsedSearchPath: { value: string; schemas: string[] } | null = null;
   /** close() ran (it may be called more than once; the session gauge counts it once). */
   private closed = false;
@@ -299,11 +329,23 @@ export class GatewaySession implements BackendSession, SessionContext {
       return { plan, paramTypes: params, declaredTypes: [...paramTypes], columns: [textColumn('QUERY PLAN')] };
     }
     if (this.settings.get('tollgate.dry_run') === 'on') return { plan, paramTypes: [...paramTypes], declaredTypes: [...paramTypes], columns: DRY_RUN_COLUMNS };
+    // Taken before anything is decided: a change meanwhile makes the kept answer stale, never wrong.
+    const state = paramTypes.length === 0 ? this.describedState() : undefined;
+    const known = state && this.described.get(sql);
+    if (known && sameDescribedState(known.state, state!)) return known.prepared;
     // A draw of its own (not one id for every Parse), so prepared statements spread over a canary as queries do.
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), undefined, { queryId: randomUUID() });
     const sticky = routed.canaryChoices && { canaryChoices: routed.canaryChoices };
     const cachedColumns = await this.cachedColumns(sql, routed);
-    if (cachedColumns) return { plan, declaredTypes: [...paramTypes], paramTypes: [...paramTypes], columns: cachedColumns, ...sticky };
+    if (cachedColumns) {
+      const prepared: Prepared = { plan, declaredTypes: [], paramTypes: [], columns: cachedColumns, fromCache: true };
+      if (state && !sticky) {
+        if (this.described.size >= DESCRIBED_PER_SESSION) this.described.clear();
+        this.described.set(sql, { prepared, state });
+        return prepared;
+      }
+      return { plan, declaredTypes: [...paramTypes], paramTypes: [...paramTypes], columns: cachedColumns, fromCache: true, ...sticky };
+    }
     const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes, this.queryContext(randomUUID()));
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
     for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
@@ -552,6 +594,14 @@ export class GatewaySession implements BackendSession, SessionContext {
         for (const notice of admission?.notices ?? []) this.eventSink?.notice(notice);
       }
       const stream = await this.opts.router.execute(routed, this.compiler(declared), params, paramTypes, cancel.signal, this.queryContext(this.queryId));
+      if (p?.fromCache && p.columns && !sameColumnTypes(p.columns, stream.columns)) {
+        // Described from a result cached before its table changed: the client was told other types than
+        // the engine now returns. PostgreSQL's answer to a result type changing under a prepared statement.
+        await stream.close().catch(() => {});
+        throw new GatewayError('FEATURE_NOT_SUPPORTED', 'cached plan must not change result type', {
+          hint: 'A table the statement reads changed since it was prepared; prepare it again.',
+        });
+      }
       const columns = p?.columns ?? renameColumns(sql, stream.columns);
       if (!claim) return { stream, columns };
       // Recorded as it streams to the client; stored once complete (what a hit saves is this estimate).
@@ -592,6 +642,18 @@ export class GatewaySession implements BackendSession, SessionContext {
     const decision = await this.cacheDecision(sql, routed, [], true);
     const entry = decision && 'key' in decision ? this.opts.cache!.peek(decision.key) : undefined;
     return entry && renamedCached(sql, entry.columns);
+  }
+
+  /**
+   * Everything a statement's description from the cache depends on besides its text, or undefined when
+   * none may be kept (no cache, a transaction block, a table migration in force).
+   */
+  private describedState(): DescribedState | undefined {
+    const cache = this.opts.cache;
+    if (!cache || !cache.options.enabled || this.status !== 'I') return undefined;
+    const routing = this.opts.router.routingState();
+    if (!routing) return undefined;
+    return { settings: this.settings.generation, cache: cache.generation, served: routing.served, health: routing.health, team: this.opts.user.team };
   }
 
   /** decideCaching for this session's statement; undefined when this session does not use the cache. */

@@ -5,7 +5,7 @@
  * engine once; now() and failing queries are never cached.
  */
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -142,6 +142,40 @@ describe('the result cache through the wire', { skip: targetKind() === 'postgres
     const again = await query(alice, sql);
     assert.deepEqual([again.hit, again.row.n], [false, '110']);
     assert.deepEqual((await query(alice, sql)).hit, true);
+  });
+
+  it('a statement described from the cache is described again once its table changes type (extended protocol)', async () => {
+    const alice = await connect('alice');
+    const sql = 'SELECT id, v AS shape_probe FROM lab.items ORDER BY id LIMIT 2';
+    const run = async () => {
+      alice.notices.length = 0;
+      const r = await alice.client.query({ text: sql, queryMode: 'extended' } as pg.QueryConfig);
+      return { hit: HIT.test(alice.notices[0] ?? ''), type: r.fields[1]!.dataTypeID, rows: r.rows };
+    };
+    // Parse described from the cache from the second execution on (and kept for the session).
+    for (const expected of [false, true, true]) assert.equal((await run()).hit, expected);
+    const rewrite = async (v: string): Promise<void> => {
+      const conn = await duck.connect();
+      for (const f of (await readdir(itemsDir)).filter((name) => name.endsWith('.parquet'))) {
+        const tmp = join(itemsDir, `${f}.tmp`);
+        await conn.run(`COPY (SELECT id, ${v} AS v FROM read_parquet('${join(itemsDir, f)}')) TO '${tmp}' (FORMAT parquet)`);
+        await rename(tmp, join(itemsDir, f));
+      }
+      conn.closeSync();
+      await settle();
+    };
+    await rewrite("'v' || v::VARCHAR");
+    after(() => rewrite('CAST(substr(v, 2) AS BIGINT)'));
+    const seen: Array<{ type: number; first: unknown }> = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await run().catch((e: Error & { code?: string }) => ({ error: e.code ?? e.message }));
+      seen.push('error' in r ? { type: -1, first: r.error } : { type: r.type, first: r.rows[0].shape_probe });
+    }
+    // Never the old type with the new values: the first execution after the change may only fail as
+    // PostgreSQL does when a result type changes under a prepared statement (0A000); then the new type.
+    assert.ok(seen[0]!.type === 25 || seen[0]!.first === '0A000', JSON.stringify(seen));
+    assert.deepEqual(seen.slice(1), [{ type: 25, first: seen[1]!.first }, { type: 25, first: seen[1]!.first }], JSON.stringify(seen));
+    assert.match(String(seen[1]!.first), /^v\d+$/);
   });
 
   it('bound parameters are part of the key (extended protocol)', async () => {
