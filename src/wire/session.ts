@@ -706,7 +706,11 @@ export class WireSession {
     } catch (e) {
       this.running = null;
       await exec.close({ error: e, rowsSent: sent }).catch((err: unknown) => this.log.warn({ err }, 'closing execution failed'));
-      if (portal) portal.done = true;
+      if (portal) {
+        portal.done = true;
+        // Closed: Sync must not close it a second time (backend.ts: close is called exactly once).
+        portal.execution = null;
+      }
       throw e;
     }
   }

@@ -153,6 +153,8 @@ describe('statement cancellation with lazily made abort signals', () => {
       // The session goes on, and the next statement is not canceled.
       assert.deepEqual((await run('quick')).rows, [{ a: 'x' }]);
       assert.equal(seen.get('quick')!.signal.aborted, false);
+      // Each execution is closed exactly once (backend.ts), the canceled one too (its portal at Sync).
+      assert.deepEqual(closes.map((c) => c.sql), ['hold', 'quick']);
     });
 
     it(`a cancel reaches only the running statement, never one that already ended (${protocol})`, async () => {
