@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { gatewayCliPath, repoRoot, startGateway, type Gateway } from '../helpers/gateway.ts';
 import { run } from '../helpers/proc.ts';
+import { basic } from '../helpers/http.ts';
 import { externalLedger, ledgerVariants, type LedgerVariant } from '../helpers/ledger.ts';
 import { targetKind } from '../helpers/target.ts';
 
@@ -24,10 +25,6 @@ interface Answer {
   status: number;
   headers: Headers;
   body: any;
-}
-
-function basic(user: string, password = user): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
 async function api(gateway: Gateway, method: string, path: string, opts: { auth?: string; body?: unknown; rawBody?: string } = {}): Promise<Answer> {

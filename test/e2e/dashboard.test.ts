@@ -16,6 +16,7 @@ import { formatMoney } from '../../src/billing/pricing.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { metastoreClient } from '../helpers/metastore.ts';
 import { targetKind } from '../helpers/target.ts';
+import { basic } from '../helpers/http.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip =
@@ -33,7 +34,6 @@ const QUERIES = [
   'SELECT channel, device, sum(price_usd) AS revenue, count(*) AS bookings FROM lake.bookings GROUP BY channel, device ORDER BY revenue DESC',
 ];
 
-const basic = (user: string, password = user): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 async function runAs(gateway: Gateway, user: string, sqls: string[]): Promise<void> {
   const c = new pg.Client(gateway.clientConfig(user));

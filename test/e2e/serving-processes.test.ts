@@ -14,6 +14,7 @@ import pg from 'pg';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { backendKey, connectClient, connectError, queryError, sendCancelRequest } from '../helpers/pg-client.ts';
 import { LONG_QUERY } from '../helpers/sql.ts';
+import { basic } from '../helpers/http.ts';
 import { targetKind } from '../helpers/target.ts';
 import { RSA_SHA256_CERT, RSA_SHA256_KEY } from '../unit/wire/tls-fixtures.ts';
 
@@ -21,10 +22,6 @@ const skip = targetKind() === 'postgres' ? 'tollgate only' : undefined;
 const PROCESSES = 2;
 const DASHBOARD = "SELECT channel, count(*) AS n FROM lake.bookings GROUP BY channel ORDER BY channel";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function basic(user: string, password = user): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-}
 
 async function api(gw: Gateway, method: string, path: string, body?: unknown, auth = basic('admin')): Promise<{ status: number; body: any }> {
   const r = await fetch(`http://${gw.host}:${gw.httpPort}${path}`, {
