@@ -603,8 +603,15 @@ export class WireSession {
       if (statements.length === 0) this.out.emptyQueryResponse();
       for (const text of statements) {
         const exec = await this.startExecution(text, null, NO_PARAMS);
-        if (exec.columns && !exec.copyOut) this.out.rowDescription(describeColumns(exec.columns, NO_FORMATS));
-        await this.streamRows(exec, this.rowWriter(exec, NO_FORMATS), 0, null);
+        let writer: RowWriter | null;
+        try {
+          if (exec.columns && !exec.copyOut) this.out.rowDescription(describeColumns(exec.columns, NO_FORMATS));
+          writer = this.rowWriter(exec, NO_FORMATS);
+        } catch (e) {
+          await this.abandonExecution(exec, e);
+          throw e;
+        }
+        await this.streamRows(exec, writer, 0, null);
       }
     } catch (e) {
       const err = this.terminationReason ?? toGatewayError(e);
@@ -808,10 +815,16 @@ export class WireSession {
     let exec = p.execution;
     if (!exec) {
       exec = await this.startExecution(p.statement.sql, p.statement.prepared, p.params);
+      try {
+        if (exec.columns && !exec.copyOut) checkResultFormats(p.resultFormats, exec.columns.length);
+        p.encoder = this.rowWriter(exec, p.resultFormats);
+      } catch (e) {
+        await this.abandonExecution(exec, e);
+        p.done = true;
+        throw e;
+      }
       p.execution = exec;
       p.control = this.running;
-      if (exec.columns && !exec.copyOut) checkResultFormats(p.resultFormats, exec.columns.length);
-      p.encoder = this.rowWriter(exec, p.resultFormats);
     } else {
       this.running = p.control;
     }
@@ -823,6 +836,15 @@ export class WireSession {
     } else {
       this.running = null;
     }
+  }
+
+  /**
+   * A statement that started but whose rows cannot go out (a result format the type cannot be written
+   * in): closed with the error, so it is recorded as failed, and no longer running.
+   */
+  private async abandonExecution(exec: StatementExecution, error: unknown): Promise<void> {
+    this.running = null;
+    await exec.close({ error, rowsSent: 0 }).catch((err: unknown) => this.log.warn({ err }, 'closing execution failed'));
   }
 
   private async closePortal(p: Portal): Promise<void> {
