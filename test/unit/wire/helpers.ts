@@ -1,5 +1,10 @@
-/** Shared helpers for the wire unit tests: a seeded PRNG, raw message builders, a transcript. */
+/** Shared helpers for the wire unit tests: a seeded PRNG, raw message builders, a transcript, a served fake session. */
+import pg from 'pg';
 import { serialize } from 'pg-protocol';
+import pino from 'pino';
+import { PgServer } from '../../../src/wire/index.ts';
+import type { BackendSession, GatewayBackend } from '../../../src/wire/backend.ts';
+import { createScramVerifier } from '../../../src/wire/password.ts';
 
 /** mulberry32: a small deterministic PRNG, so fuzz failures reproduce. */
 export function prng(seed: number): () => number {
@@ -64,4 +69,31 @@ export function sessionTranscript(): Buffer {
     frame('F', u32(1598), i16(1), i16(1), i16(2), i32(4), i32(7), i32(-1), i16(1)),
     serialize.end(),
   ]);
+}
+
+const FAKE_PASSWORD = 'secret';
+const FAKE_VERIFIER = createScramVerifier(FAKE_PASSWORD, { iterations: 16 });
+
+/**
+ * tollgate's protocol server in front of `session` (every user signs in with the password 'secret'),
+ * with a connected node-postgres client; stop() ends both.
+ */
+export async function serveFakeSession(session: BackendSession): Promise<{ server: PgServer; port: number; client: pg.Client; stop(): Promise<void> }> {
+  const backend: GatewayBackend = {
+    credentials: async (user) => ({ name: user, scramVerifier: FAKE_VERIFIER, allowCleartext: false }),
+    openSession: async () => session,
+  };
+  const server = new PgServer({ backend, logger: pino({ level: 'silent' }), maxConnections: 10 });
+  const { port } = await server.listen(0, '127.0.0.1');
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'alice', password: FAKE_PASSWORD, database: 'db' });
+  await client.connect();
+  return {
+    server,
+    port,
+    client,
+    stop: async () => {
+      await client.end();
+      await server.close(0);
+    },
+  };
 }

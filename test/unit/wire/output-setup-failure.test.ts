@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import pino from 'pino';
 import type { ColumnInfo, RowBatch } from '../../../src/connectors/contract.ts';
 import { OID } from '../../../src/pgtypes/oids.ts';
-import { PgServer } from '../../../src/wire/index.ts';
-import type { BackendSession, GatewayBackend, StatementExecution } from '../../../src/wire/backend.ts';
-import { createScramVerifier } from '../../../src/wire/password.ts';
+import type { BackendSession, StatementExecution } from '../../../src/wire/backend.ts';
+import { serveFakeSession } from './helpers.ts';
 
 /**
  * A statement whose rows cannot be written in the format the client asked for (here binary output of a
@@ -44,26 +42,17 @@ const session: BackendSession = {
   close: async () => {},
 };
 
-const VERIFIER = createScramVerifier('secret', { iterations: 16 });
-const backend: GatewayBackend = {
-  credentials: async (user) => ({ name: user, scramVerifier: VERIFIER, allowCleartext: false }),
-  openSession: async () => session,
-};
-
 describe('wire: a result that cannot be written in the requested format', () => {
-  let server: PgServer;
+  let served: Awaited<ReturnType<typeof serveFakeSession>>;
   let client: pg.Client;
 
   before(async () => {
-    server = new PgServer({ backend, logger: pino({ level: 'silent' }), maxConnections: 10 });
-    const { port } = await server.listen(0, '127.0.0.1');
-    client = new pg.Client({ host: '127.0.0.1', port, user: 'alice', password: 'secret', database: 'db' });
-    await client.connect();
+    served = await serveFakeSession(session);
+    client = served.client;
   });
 
   after(async () => {
-    await client.end();
-    await server.close(0);
+    await served.stop();
   });
 
   it('fails the statement, closes its execution once with the error, and the session goes on', async () => {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import pino from 'pino';
 import type { RowBatch } from '../../../src/connectors/contract.ts';
 import { OID } from '../../../src/pgtypes/oids.ts';
-import { PgServer } from '../../../src/wire/index.ts';
-import type { BackendSession, GatewayBackend, SessionEvents, StatementExecution } from '../../../src/wire/backend.ts';
-import { createScramVerifier } from '../../../src/wire/password.ts';
+import type { BackendSession, SessionEvents, StatementExecution } from '../../../src/wire/backend.ts';
+import { serveFakeSession } from './helpers.ts';
 import { backendKey, sendCancelRequest } from '../../helpers/pg-client.ts';
 
 /**
@@ -103,27 +101,18 @@ const session: BackendSession = {
   close: async () => {},
 };
 
-const VERIFIER = createScramVerifier('secret', { iterations: 16 });
-const backend: GatewayBackend = {
-  credentials: async (user) => ({ name: user, scramVerifier: VERIFIER, allowCleartext: false }),
-  openSession: async () => session,
-};
-
 describe('statement cancellation with lazily made abort signals', () => {
-  let server: PgServer;
+  let served: Awaited<ReturnType<typeof serveFakeSession>>;
   let port = 0;
   let client: pg.Client;
 
   before(async () => {
-    server = new PgServer({ backend, logger: pino({ level: 'silent' }), maxConnections: 10 });
-    port = (await server.listen(0, '127.0.0.1')).port;
-    client = new pg.Client({ host: '127.0.0.1', port, user: 'alice', password: 'secret', database: 'db' });
-    await client.connect();
+    served = await serveFakeSession(session);
+    ({ port, client } = served);
   });
 
   after(async () => {
-    await client.end();
-    await server.close(0);
+    await served.stop();
   });
 
   async function cancel(): Promise<void> {
