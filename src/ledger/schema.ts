@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { quoteIdentifier } from '../parser/index.ts';
+import { ROLE_SYNC_LOCK } from '../metastore/index.ts';
 
 /**
  * The ledger's tables, as numbered migrations applied in order, each once, under an advisory lock so
@@ -365,8 +366,10 @@ const USERS_ROLE = 'tollgate_users';
 export async function syncLedgerUsers(client: pg.ClientBase, users: ReadonlyArray<{ name: string; team: string; admin: boolean }>): Promise<void> {
   await client.query('BEGIN');
   try {
-    // Instances sharing an external ledger may start together: one sync at a time.
+    // Instances sharing an external ledger may start together: one sync at a time, and none while
+    // another instance's role sync changes the same database's privileges (metastore/roles.ts).
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('SELECT pg_advisory_xact_lock($1)', [ROLE_SYNC_LOCK]);
     await client.query('DELETE FROM ledger.users');
     await client.query('INSERT INTO ledger.users (name, team, admin) SELECT * FROM unnest($1::text[], $2::text[], $3::bool[])', [
       users.map((u) => u.name),

@@ -4,4 +4,4 @@
  * ledger may live on an external server shared by several instances (see ledger/access.ts).
  */
 export { METASTORE_SUPERUSER, startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.ts';
-export { CATALOG_USERS_ROLE, lockDownDatabase, syncUserRoles, type SyncUserRolesOptions } from './roles.ts';
+export { CATALOG_USERS_ROLE, lockDownDatabase, ROLE_SYNC_LOCK, syncUserRoles, type SyncUserRolesOptions } from './roles.ts';

@@ -51,8 +51,13 @@ export interface SyncUserRolesOptions {
   dropUnlisted?: boolean;
 }
 
-/** An arbitrary constant naming the role sync among the server's advisory locks (instances may start together). */
-const ROLE_SYNC_LOCK = 7_361_482_904;
+/**
+ * An arbitrary constant naming the role sync among the server's advisory locks (instances may start
+ * together). Whatever else changes a database's or the roles' privileges takes it too (ledger/schema.ts
+ * syncLedgerUsers): PostgreSQL refuses two concurrent updates of one catalog row ("tuple concurrently
+ * updated"), so two instances starting on one external ledger could fail each other's start.
+ */
+export const ROLE_SYNC_LOCK = 7_361_482_904;
 
 /**
  * Makes the user roles match the configured users: creates the missing ones and, by default, drops
