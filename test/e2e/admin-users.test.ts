@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { gatewayCliPath, repoRoot, startGateway, type Gateway } from '../helpers/gateway.ts';
+import { gatewayCliPath, repoRoot, startGateway, startGateways, type Gateway } from '../helpers/gateway.ts';
 import { run } from '../helpers/proc.ts';
 import { basic } from '../helpers/http.ts';
 import { externalLedger, ledgerVariants, type LedgerVariant } from '../helpers/ledger.ts';
@@ -404,7 +404,7 @@ describe('two instances on one external ledger follow each other’s user change
 
   it('a user created on one signs in on the other; disabled on one, their session on the other ends', async () => {
     const options = await ledger.gatewayOptions();
-    gateways.push(...(await Promise.all([startGateway(options), startGateway(options)])));
+    gateways.push(...(await startGateways(2, options)));
     const [a, b] = gateways as [Gateway, Gateway];
     const password = 'frank-password-123';
     assert.equal((await api(a, 'POST', '/v1/admin/teams', { body: { name: 'ops' } })).status, 201);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { BudgetStore } from '../../src/budgets/index.ts';
-import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { startGateway, startGateways, type Gateway } from '../helpers/gateway.ts';
 import { externalLedger, ledgerVariants, type LedgerVariant } from '../helpers/ledger.ts';
 import { targetKind } from '../helpers/target.ts';
 
@@ -172,7 +172,7 @@ describe('two instances on one external ledger share a budget', { skip }, () => 
 
   it('25 clients on each, budget for 10: exactly 10 run in all', async () => {
     const options = await ledger.gatewayOptions();
-    gateways.push(...(await Promise.all([startGateway(options), startGateway(options)])));
+    gateways.push(...(await startGateways(2, options)));
     const [a, b] = gateways as [Gateway, Gateway];
     const cost = await costOfOne(a, ledger);
     await costOfOne(b, ledger); // both instances have served a query before the budget exists

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { startGateway, startGateways, type Gateway } from '../helpers/gateway.ts';
 import { externalLedger } from '../helpers/ledger.ts';
 import { targetKind } from '../helpers/target.ts';
 
@@ -32,7 +32,7 @@ describe('two tollgate instances on one external ledger', { skip }, () => {
 
   it('start together, record into the same ledger, and each serves the other’s records', async () => {
     const options = await ledger.gatewayOptions();
-    gateways.push(...(await Promise.all([startGateway(options), startGateway(options)])));
+    gateways.push(...(await startGateways(2, options)));
     const [a, b] = gateways as [Gateway, Gateway];
     await query(a, 'alice', 'SELECT count(*) AS via_a FROM lake.hotels');
     await query(b, 'bob', 'SELECT count(*) AS via_b FROM lake.hotels');

@@ -46,6 +46,18 @@ export interface Gateway extends Target {
 const MAX_OUTPUT = 256 * 1024;
 
 /**
+ * Several gateways started together (instances sharing a ledger). If one fails to start, the others are
+ * stopped before the error is rethrown: a gateway left running would keep the test process alive.
+ */
+export async function startGateways(count: number, opts: StartGatewayOptions = {}): Promise<Gateway[]> {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startGateway(opts)));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed === undefined) return started.map((r) => (r as PromiseFulfilledResult<Gateway>).value);
+  await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  throw failed.reason;
+}
+
+/**
  * Start tollgate the way a user does (`tsx src/cli/main.ts serve --config … --host 127.0.0.1 --pg-port …
  * --http-port … --data-dir …`) on free ports, and wait until GET /health answers 200. The process is run as
  * `node --import tsx src/cli/main.ts …` (what `npx tsx` does, minus the extra wrapper process, so SIGTERM
