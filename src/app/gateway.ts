@@ -275,11 +275,8 @@ export async function startServingWorker(config: Config, logger: Logger, role: W
       switch (question) {
         case 'cacheMetrics':
           return serving.cache.metrics();
-        case 'clearCache': {
-          const before = serving.cache.metrics();
-          serving.cache.clear();
-          return before;
-        }
+        case 'clearCache':
+          return serving.cache.clear();
         case 'metrics':
           return metrics.registry.getMetricsAsJSON();
         case 'refreshDirectory':
@@ -318,8 +315,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
       return processes ? sumCacheMetrics([here, ...((await processes.ask('cacheMetrics')) as CacheMetrics[])]) : here;
     },
     clear: async () => {
-      const here = serving!.cache.metrics();
-      serving!.cache.clear();
+      const here = serving!.cache.clear();
       return processes ? sumCacheMetrics([here, ...((await processes.ask('clearCache')) as CacheMetrics[])]) : here;
     },
   };

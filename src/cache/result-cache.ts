@@ -104,9 +104,12 @@ export class ResultCache {
     return { ...this.counts, entries: this.lru.size, bytes: this.lru.calculatedSize, maxBytes: this.options.maxBytes };
   }
 
-  clear(): void {
+  /** Empties the cache; returns its figures as they were just before (what was dropped). */
+  clear(): CacheMetrics {
+    const before = this.metrics();
     this.lru.clear();
     this.changes++;
+    return before;
   }
 
   private hit(entry: CacheEntry): Lookup {
