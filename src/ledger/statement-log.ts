@@ -233,8 +233,29 @@ export class StatementLog {
       });
   }
 
-  /** One INSERT for the whole batch: each column is one array parameter, unnested server-side. */
+  /** The batch in one INSERT; if PostgreSQL refuses the data itself, each record alone (see refused()). */
   private async write(batch: ReadonlyArray<StatementRecord & { id: string }>): Promise<void> {
+    try {
+      await this.insert(batch);
+    } catch (e) {
+      if (batch.length === 1 || !refusedData(e)) throw e;
+      // One bad record must not hold the rest back: retried forever, they would be dropped with it once
+      // the buffer is full.
+      for (const r of batch) await this.insert([r]).catch((err: unknown) => this.refused(r, err));
+    }
+  }
+
+  /** A record PostgreSQL refuses on its own: logged and dropped; rethrown if the cause is elsewhere (connection, server). */
+  private refused(r: StatementRecord & { id: string }, err: unknown): void {
+    if (!refusedData(err)) throw err;
+    const about = { id: r.id, user: r.user, team: r.team, kind: r.kind, sqlstate: (err as { code?: string }).code, reason: (err as Error).message };
+    // Written by an earlier try whose answer was lost (the connection dropped after the commit).
+    if (about.sqlstate === UNIQUE_VIOLATION) this.opts.logger.warn(about, 'ledger record already written');
+    else this.opts.logger.error(about, 'ledger record refused by PostgreSQL; dropped');
+  }
+
+  /** One INSERT for the whole batch: each column is one array parameter, unnested server-side. */
+  private async insert(batch: ReadonlyArray<StatementRecord & { id: string }>): Promise<void> {
     const col = <T>(f: (r: StatementRecord & { id: string }) => T) => batch.map(f);
     await this.pool.query(
       `INSERT INTO ledger.statements (id, started_at, ended_at, duration_ms, instance, session_id, user_name, team, application_name,
@@ -271,4 +292,12 @@ export class StatementLog {
       ],
     );
   }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** PostgreSQL refused the data itself (data exception, class 22; integrity constraint, class 23): trying again will not help. */
+function refusedData(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
