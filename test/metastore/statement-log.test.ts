@@ -59,6 +59,12 @@ describe('StatementLog group commit', () => {
     assert.deepEqual(await inserts(2), { rows: 50, transactions: 1 });
   });
 
+  it('a large batch is written as INSERTs of at most 200 records, so no one write holds the event loop long', async () => {
+    const written = Array.from({ length: 450 }, () => log.record(record(8), { urgent: false }));
+    await Promise.all(written);
+    assert.deepEqual(await inserts(8), { rows: 450, transactions: 3 });
+  });
+
   it('every field reads back as it was recorded, whatever characters it holds', async () => {
     const nasty = 'tab\there, newline\nthere, CR\r, backslash \\ and \\N and \\., quotes \'" {a,b} NULL, ünïcode 🚀';
     const full: StatementRecord & { id: string } = {
