@@ -224,6 +224,8 @@ export class GatewaySession implements BackendSession, SessionContext {
    * routing and deciding again would cost as much as the hit itself.
    */
   private readonly described = new Map<string, { prepared: Prepared; state: DescribedState }>();
+  /** See filteredEvents. */
+  private filtered: { from: SessionEvents; to: SessionEvents } | undefined;
   private parsedSearchPath: { value: string; schemas: string[] } | null = null;
   /** close() ran (it may be called more than once; the session gauge counts it once). */
   private closed = false;
@@ -683,8 +685,16 @@ export class GatewaySession implements BackendSession, SessionContext {
     return { stream: replayStream(entry), columns: p?.columns ?? renamedCached(sql, entry.columns) };
   }
 
-  /** Notices as PostgreSQL sends them: only at or above the session's client_min_messages (INFO always). */
+  /**
+   * Notices as PostgreSQL sends them: only at or above the session's client_min_messages (INFO always).
+   * The wire hands every statement of a session the same events, so the filter is made once for them.
+   */
   private filteredEvents(events: SessionEvents): SessionEvents {
+    if (this.filtered?.from !== events) this.filtered = { from: events, to: this.filterEvents(events) };
+    return this.filtered.to;
+  }
+
+  private filterEvents(events: SessionEvents): SessionEvents {
     return {
       parameterStatus: (name, value) => events.parameterStatus(name, value),
       notice: (message, options) => {
