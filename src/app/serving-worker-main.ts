@@ -4,15 +4,13 @@
  * is ready, and then serves the connections the primary hands over until told to stop.
  */
 import { isGatewayError } from '../errors/index.ts';
-import { createLogger } from '../log/index.ts';
+import { createLogger, logProcessFaults } from '../log/index.ts';
 import { serveForPrimary, startMessage, tellPrimary } from '../serving/index.ts';
 import { startServingWorker } from './gateway.ts';
 
 const start = await startMessage();
 const logger = createLogger({ level: start.logLevel }).child({ process: start.slot });
-// As in `tollgate serve`: a driver bug must not take every session of this process down with it.
-process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
-process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
+logProcessFaults(logger);
 // The primary decides when this process stops (its own signal handling sends the stop message).
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});

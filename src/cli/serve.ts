@@ -1,6 +1,6 @@
 import { startGateway, type DemoProgress } from '../app/index.ts';
 import { loadConfig, type ConfigOverrides } from '../config/index.ts';
-import { createLogger } from '../log/index.ts';
+import { createLogger, logProcessFaults } from '../log/index.ts';
 
 /** Draws demo-data progress on a terminal; one line per step elsewhere. */
 function progressPrinter(): (p: DemoProgress) => void {
@@ -18,9 +18,7 @@ function progressPrinter(): (p: DemoProgress) => void {
 export async function runServe(opts: { configPath: string; overrides: ConfigOverrides; logLevel?: string | undefined }): Promise<number> {
   const config = await loadConfig(opts.configPath, opts.overrides);
   const logger = createLogger({ level: opts.logLevel ?? config.logLevel });
-  // A driver bug must not take every session down with it: log loudly and keep serving.
-  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
-  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
+  logProcessFaults(logger);
   const gateway = await startGateway(config, logger, { onDemoProgress: progressPrinter() });
   if (process.stderr.isTTY) process.stderr.write(`\ntollgate is ready: psql "host=${gateway.pgAddress.address} port=${gateway.pgAddress.port} dbname=${config.server.database} user=alice"\n`);
   await new Promise<void>((resolve) => {

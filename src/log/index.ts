@@ -22,3 +22,13 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/**
+ * A driver bug must not take every session of a serving process down with it: an unhandled rejection
+ * or an uncaught exception is logged loudly and the process keeps serving. For `tollgate serve` and
+ * each serving worker.
+ */
+export function logProcessFaults(logger: Logger): void {
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
+}
