@@ -6,7 +6,7 @@ import { cacheKey } from './key.ts';
 import { cacheText } from './normalize.ts';
 import type { CacheOptions } from './options.ts';
 import type { VersionGate } from './version-gate.ts';
-import { tableVersions, type TableOnEngine } from './versions.ts';
+import { knownTableVersions, tableVersions, type TableOnEngine, type Versions } from './versions.ts';
 import { uncacheableReason } from './volatile.ts';
 
 /** A routed statement, as much of it as the cache needs. */
@@ -36,15 +36,16 @@ export type CacheDecision = { key: string; ttlMs: number } | { bypass: string };
  * Whether a statement may use the cache, and under which key and TTL. Bypassed: the ledger's own tables
  * (each user sees other rows, and they change with every statement), statements that read no table
  * (nothing to save), non-deterministic ones, those reading files directly, and those whose tables have
- * no trustworthy data version (or only an unknown one while unknownVersionTtlSeconds is 0).
+ * no trustworthy data version (or only an unknown one while unknownVersionTtlSeconds is 0). Answers
+ * without a promise when the data versions are known without I/O (VersionGate), as on most cache hits.
  */
-export async function decideCaching(
+export function decideCaching(
   c: CacheCandidate,
   cache: { options: CacheOptions; versions: VersionGate },
   connector: (engine: string) => Connector,
   /** Versions as last checked, even if old: only to describe a statement's columns, never to serve rows. */
   latestKnown = false,
-): Promise<CacheDecision> {
+): CacheDecision | Promise<CacheDecision> {
   const options = cache.options;
   if (c.engines.split('+').includes(LEDGER_ENGINE)) return { bypass: 'reads the ledger' };
   if (c.tables.length === 0) return { bypass: 'reads no table' };
@@ -53,9 +54,13 @@ export async function decideCaching(
   if (text === null) return { bypass: 'unreadable statement' };
   const tables = [...new Set(c.tables.map((t) => `${t.engine}:${t.schema}.${t.name}`))].sort().join('\u0000');
   const check = () => tableVersions(c.tables, connector);
-  const v = await (latestKnown ? cache.versions.latest(tables, check) : cache.versions.versions(tables, check));
-  if ('untrusted' in v) return { bypass: v.untrusted };
-  const ttlMs = (v.unknown ? options.unknownVersionTtlSeconds : options.ttlSeconds) * 1000;
-  if (ttlMs <= 0) return { bypass: 'data version unknown and cache.unknownVersionTtlSeconds is 0' };
-  return { key: cacheKey({ text, params: c.params, engines: c.engines, versions: v.versions, scope: c.team, settings: c.settings }), ttlMs };
+  const known = () => knownTableVersions(c.tables, connector);
+  const v = latestKnown ? cache.versions.latest(tables, check, known) : cache.versions.versions(tables, check, known);
+  const decide = (v: Versions): CacheDecision => {
+    if ('untrusted' in v) return { bypass: v.untrusted };
+    const ttlMs = (v.unknown ? options.unknownVersionTtlSeconds : options.ttlSeconds) * 1000;
+    if (ttlMs <= 0) return { bypass: 'data version unknown and cache.unknownVersionTtlSeconds is 0' };
+    return { key: cacheKey({ text, params: c.params, engines: c.engines, versions: v.versions, scope: c.team, settings: c.settings }), ttlMs };
+  };
+  return v instanceof Promise ? v.then(decide) : decide(v);
 }

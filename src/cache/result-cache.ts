@@ -63,19 +63,15 @@ export class ResultCache {
     });
   }
 
-  /** A hit, or a claim to run the statement (after waiting for an identical one already running). */
-  async lookup(key: string): Promise<Lookup> {
+  /**
+   * A hit, or a claim to run the statement (after waiting for an identical one already running). A hit
+   * and a new claim are answered at once; only waiting for a running one takes a promise.
+   */
+  lookup(key: string): Lookup | Promise<Lookup> {
     const hit = this.lru.get(key);
     if (hit) return this.hit(hit);
     const running = this.inflight.get(key);
-    if (running) {
-      this.counts.waits++;
-      const entry = await running;
-      if (entry) return this.hit(entry);
-      // The leader failed or its result was not cacheable: run alone (and store if this one is).
-      this.counts.misses++;
-      return { claim: this.claim(key, null) };
-    }
+    if (running) return this.follow(key, running);
     this.counts.misses++;
     let settle!: (e: CacheEntry | null) => void;
     this.inflight.set(key, new Promise((resolve) => (settle = resolve)));
@@ -110,6 +106,15 @@ export class ResultCache {
     this.lru.clear();
     this.changes++;
     return before;
+  }
+
+  private async follow(key: string, running: Promise<CacheEntry | null>): Promise<Lookup> {
+    this.counts.waits++;
+    const entry = await running;
+    if (entry) return this.hit(entry);
+    // The leader failed or its result was not cacheable: run alone (and store if this one is).
+    this.counts.misses++;
+    return { claim: this.claim(key, null) };
   }
 
   private hit(entry: CacheEntry): Lookup {

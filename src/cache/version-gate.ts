@@ -15,7 +15,9 @@ interface Slot {
  * never takes an answer whose check started before it arrived (that could predate a change it must
  * see): it joins the next check, which starts as soon as the running one ends (group commit). With
  * `recheckMs` > 0, an answer whose check started at most that long ago is reused: changes are then seen
- * up to recheckMs late (cache.versionRecheckMs; 0 by default).
+ * up to recheckMs late (cache.versionRecheckMs; 0 by default). When the versions are known without
+ * I/O (`known`: watched Parquet directories that reported nothing), that is a check that starts and ends
+ * on arrival, and the answer is given at once, without a promise.
  */
 export class VersionGate {
   private readonly slots = new LRUCache<string, Slot>({ max: 10_000 });
@@ -28,12 +30,17 @@ export class VersionGate {
 
   constructor(private readonly recheckMs = 0, private readonly now: () => number = performance.now.bind(performance)) {}
 
-  versions(tables: string, check: () => Promise<Versions>): Promise<Versions> {
+  versions(tables: string, check: () => Promise<Versions>, known?: () => Versions | undefined): Versions | Promise<Versions> {
     let slot = this.slots.get(tables);
     if (!slot) this.slots.set(tables, (slot = { running: null, next: null }));
     const s = slot;
     const last = s.last;
-    if (this.recheckMs > 0 && last && !('untrusted' in last.versions) && this.now() - last.at <= this.recheckMs) return Promise.resolve(last.versions);
+    if (this.recheckMs > 0 && last && !('untrusted' in last.versions) && this.now() - last.at <= this.recheckMs) return last.versions;
+    const now = known?.();
+    if (now) {
+      this.settle(s, this.now(), now);
+      return now;
+    }
     if (!s.running) return this.start(s, check);
     s.next ??= s.running.then(
       () => this.startNext(s, check),
@@ -46,9 +53,9 @@ export class VersionGate {
    * The last answer whatever its age (checked now if there is none): for describing a prepared
    * statement's columns, which go stale only when a table's schema changes, as an engine's description does.
    */
-  latest(tables: string, check: () => Promise<Versions>): Promise<Versions> {
+  latest(tables: string, check: () => Promise<Versions>, known?: () => Versions | undefined): Versions | Promise<Versions> {
     const last = this.slots.get(tables)?.last;
-    return last ? Promise.resolve(last.versions) : this.versions(tables, check);
+    return last ? last.versions : this.versions(tables, check, known);
   }
 
   private startNext(s: Slot, check: () => Promise<Versions>): Promise<Versions> {
@@ -59,8 +66,7 @@ export class VersionGate {
   private start(s: Slot, check: () => Promise<Versions>): Promise<Versions> {
     const at = this.now();
     const running = check().then((versions) => {
-      if (s.last && !sameVersions(s.last.versions, versions)) this.changes++;
-      s.last = { at, versions };
+      this.settle(s, at, versions);
       return versions;
     });
     s.running = running;
@@ -69,6 +75,12 @@ export class VersionGate {
       () => this.done(s, running),
     );
     return running;
+  }
+
+  /** Keeps a check's answer as the last one; a different answer than the last counts as a change. */
+  private settle(s: Slot, at: number, versions: Versions): void {
+    if (s.last && !sameVersions(s.last.versions, versions)) this.changes++;
+    s.last = { at, versions };
   }
 
   private done(s: Slot, p: Promise<Versions>): void {

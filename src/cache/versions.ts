@@ -11,6 +11,28 @@ export interface TableOnEngine {
 export type Versions = { versions: Map<string, string>; unknown: boolean } | { untrusted: string };
 
 /**
+ * tableVersions' answer when every engine knows it without I/O (Connector.knownDataVersions); undefined
+ * when one has to check.
+ */
+export function knownTableVersions(tables: readonly TableOnEngine[], connector: (engine: string) => Connector): Versions | undefined {
+  const versions = new Map<string, string>();
+  let unknown = false;
+  for (const t of tables) {
+    const c = connector(t.engine);
+    const key = `${t.engine}:${t.schema}.${t.name}`;
+    if (!c.dataVersion) {
+      unknown = true;
+      versions.set(key, '?');
+      continue;
+    }
+    const got = c.knownDataVersions?.([t])?.get(`${t.schema}.${t.name}`);
+    if (got === undefined) return undefined;
+    versions.set(key, got);
+  }
+  return { versions, unknown };
+}
+
+/**
  * The data version of every table read, asked of each engine once (connector.dataVersion). An engine
  * without dataVersion (Vertica, Impala) gives '?' for its tables: the caller caches under a short TTL.
  * An engine with it that leaves a table out (a Parquet directory modified within the last timestamp

@@ -92,10 +92,10 @@ export class FileSnapshots {
    * this long ago are trusted (a file overwritten in place since then is seen that much later).
    */
   async get(pattern: string, opts: { fileCheckMs?: number; watched?: boolean } = {}): Promise<TableSnapshot> {
+    const current = opts.watched ? this.current(pattern) : undefined;
+    if (current) return current;
     const known = this.entries.get(pattern);
-    // Watched: a settled snapshot whose directories reported nothing since its check began is current.
     const watch = opts.watched ? this.watchOf(pattern) : undefined;
-    if (watch && known?.watchedFrom !== undefined && known.snapshot.settled && watch.quietSince(known.watchedFrom)) return known.snapshot;
     const generation = watch?.current();
     const start = this.now();
     const fileCheckMs = opts.fileCheckMs ?? this.fileCheckMs;
@@ -112,6 +112,16 @@ export class FileSnapshots {
     }
     this.entries.set(pattern, entry);
     return entry.snapshot;
+  }
+
+  /**
+   * The snapshot of a watched `pattern` when it is known current without touching the filesystem: it is
+   * settled and its directories reported nothing since its check began. Undefined otherwise (get() checks).
+   */
+  current(pattern: string): TableSnapshot | undefined {
+    const known = this.entries.get(pattern);
+    if (known?.watchedFrom === undefined || !known.snapshot.settled) return undefined;
+    return this.watches.get(pattern)?.quietSince(known.watchedFrom) ? known.snapshot : undefined;
   }
 
   /** Stops every directory watch. */

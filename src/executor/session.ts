@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
-import type { ColumnInfo, QueryContext } from '../connectors/contract.ts';
+import type { ColumnInfo, QueryContext, ResultStream } from '../connectors/contract.ts';
 import type { ServedTables } from '../catalog/served-tables.ts';
 import type { RouteContext } from '../planner/index.ts';
 import type { Compile, QueryRouter, RoutedQuery } from './query-router.ts';
@@ -172,6 +172,19 @@ interface Prepared extends PreparedStatement {
  */
 interface Cancellation {
   readonly signal: AbortSignal;
+}
+
+/** A query's rows as opened, and the columns the client is told. */
+interface Opened {
+  stream: ResultStream;
+  columns: readonly ColumnInfo[];
+}
+
+/** The cache's answer for a statement (GatewaySession.cacheLookup). */
+type CacheLookup = { hit: CacheEntry } | { claim: Claim; ttlMs: number } | undefined;
+
+function openedExecution(o: Opened): StatementExecution {
+  return streamExecution(o.stream, o.columns, () => {});
 }
 
 /** See GatewaySession.describedState. */
@@ -358,12 +371,17 @@ export class GatewaySession implements BackendSession, SessionContext {
     return { plan, declaredTypes: [...paramTypes], paramTypes: params, columns, ...sticky };
   }
 
-  async execute(
+  /**
+   * Runs a statement. A cache hit whose data versions are known without I/O is answered without a
+   * promise (the whole path from here to the cache is synchronous then): at dashboard rates the promises
+   * and microtask hops of an async chain cost more than the hit itself.
+   */
+  execute(
     sql: string,
     prepared: PreparedStatement | null,
     params: readonly PgValue[],
     opts: { signal: AbortSignal; events: SessionEvents },
-  ): Promise<StatementExecution> {
+  ): StatementExecution | Promise<StatementExecution> {
     const events = this.filteredEvents(opts.events);
     this.eventSink = events;
     this.lastEngines = '';
@@ -372,19 +390,33 @@ export class GatewaySession implements BackendSession, SessionContext {
     const p = prepared as Prepared | null;
     const started = new Date();
     let plan: Plan | undefined;
-    let execution: StatementExecution;
+    let execution: StatementExecution | Promise<StatementExecution>;
     try {
       plan = p?.plan ?? this.plan(sql);
       const command = plan.kind === 'session' ? plan.command : null;
       if (this.status === 'E' && !(command && (command.kind === 'commit' || command.kind === 'rollback' || command.kind === 'rollback-to-savepoint')))
         throw new GatewayError('IN_FAILED_TRANSACTION', 'current transaction is aborted, commands ignored until end of transaction block');
-      execution = command ? await runSessionCommand(command, this, events, opts.signal) : await this.executePlan(plan, sql, p, params, opts);
+      execution = command ? runSessionCommand(command, this, events, opts.signal) : this.executePlan(plan, sql, p, params, opts);
     } catch (e) {
-      // Recorded before the client hears of the failure, like every other outcome.
-      await this.record(plan?.kind ?? 'query', sql, started, { error: e }, queryId);
-      throw e;
+      return this.failedToStart(plan?.kind ?? 'query', sql, started, e, queryId);
     }
     const kind: StatementKind = plan.kind;
+    if (execution instanceof Promise)
+      return execution.then(
+        (x) => this.recordedOnClose(x, kind, sql, started, queryId),
+        (e: unknown) => this.failedToStart(kind, sql, started, e, queryId),
+      );
+    return this.recordedOnClose(execution, kind, sql, started, queryId);
+  }
+
+  /** A statement that failed before it returned rows: recorded before the client hears of the failure, like every other outcome. */
+  private async failedToStart(kind: StatementKind, sql: string, started: Date, error: unknown, queryId: string): Promise<never> {
+    await this.record(kind, sql, started, { error }, queryId);
+    throw error;
+  }
+
+  /** The execution, recorded in the ledger when it closes (once). */
+  private recordedOnClose(execution: StatementExecution, kind: StatementKind, sql: string, started: Date, queryId: string): StatementExecution {
     const close = execution.close;
     let recorded = false;
     return {
@@ -409,7 +441,16 @@ export class GatewaySession implements BackendSession, SessionContext {
     };
   }
 
-  private async executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation): Promise<StatementExecution> {
+  private executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation): StatementExecution | Promise<StatementExecution> {
+    if (plan.kind === 'query' && this.settings.get('tollgate.dry_run') !== 'on') {
+      const opened = this.openQuery(sql, p, params, cancel);
+      return opened instanceof Promise ? opened.then(openedExecution) : openedExecution(opened);
+    }
+    return this.executeOther(plan, sql, p, params, cancel);
+  }
+
+  /** Everything but a query that runs: EXPLAIN, dry runs, catalog statements, COPY. */
+  private async executeOther(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation): Promise<StatementExecution> {
     if (plan.kind === 'explain' && plan.cost) return this.dryRun(plan.query, params);
     if (plan.kind === 'query' && this.settings.get('tollgate.dry_run') === 'on') return this.dryRun(sql, params);
     if (plan.kind === 'explain') {
@@ -426,8 +467,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       const { stream, columns } = await this.openQuery(plan.copy.query, null, [], cancel);
       return { ...streamExecution(stream, columns, () => {}), copyOut: plan.copy.options, commandTag: (n) => `COPY ${n}` };
     }
-    const { stream, columns } = await this.openQuery(sql, p, params, cancel);
-    return streamExecution(stream, columns, () => {});
+    return openedExecution(await this.openQuery(sql, p, params, cancel));
   }
 
   /** One ledger record for a statement that ran or failed (session statements are not recorded). */
@@ -561,7 +601,8 @@ export class GatewaySession implements BackendSession, SessionContext {
     await this.cursors.declare(name, opened.columns, opened.stream, hold, (outcome) => this.record('query', query, started, outcome, queryId));
   }
 
-  private async openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation) {
+  /** Routes a query and opens its rows: from the cache (without a promise when it can) or from its engine. */
+  private openQuery(sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation): Opened | Promise<Opened> {
     const declared = p?.declaredTypes ?? [];
     const paramTypes = p?.paramTypes ?? params.map(() => 0);
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params, {
@@ -582,8 +623,27 @@ export class GatewaySession implements BackendSession, SessionContext {
         tables: routed.shadow,
       });
     }
-    const cached = await this.cacheLookup(sql, routed, params);
+    const cached = this.cacheLookup(sql, routed, params);
+    if (cached instanceof Promise) return cached.then((c) => this.openLooked(c, sql, p, params, routed, cancel));
+    return this.openLooked(cached, sql, p, params, routed, cancel);
+  }
+
+  private openLooked(cached: CacheLookup, sql: string, p: Prepared | null, params: readonly PgValue[], routed: RoutedQuery, cancel: Cancellation): Opened | Promise<Opened> {
     if (cached && 'hit' in cached) return this.serveHit(cached.hit, sql, p);
+    return this.openOnEngine(sql, p, params, routed, cancel, cached);
+  }
+
+  /** Prices, admits and runs a query on its engine; with a cache claim, its result is stored as it streams. */
+  private async openOnEngine(
+    sql: string,
+    p: Prepared | null,
+    params: readonly PgValue[],
+    routed: RoutedQuery,
+    cancel: Cancellation,
+    cached: { claim: Claim; ttlMs: number } | undefined,
+  ): Promise<Opened> {
+    const declared = p?.declaredTypes ?? [];
+    const paramTypes = p?.paramTypes ?? params.map(() => 0);
     const claim = cached?.claim;
     try {
       const costing = await this.price(routed);
@@ -607,7 +667,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       const columns = p?.columns ?? renameColumns(sql, stream.columns);
       if (!claim) return { stream, columns };
       // Recorded as it streams to the client; stored once complete (what a hit saves is this estimate).
-      const meta = { cost: costing?.charge.cost ?? 0, ttlMs: cached.ttlMs };
+      const meta = { cost: costing?.charge.cost ?? 0, ttlMs: cached!.ttlMs };
       const recorded = recordingStream(stream, this.opts.cache!.options.maxEntryBytes, (r) => (r ? claim.store(r, meta) : claim.abandon()));
       return { stream: recorded, columns };
     } catch (e) {
@@ -621,17 +681,23 @@ export class GatewaySession implements BackendSession, SessionContext {
    * undefined when the cache is not used (none configured, SET tollgate.cache = off, inside a
    * transaction block, or a statement decideCaching refuses).
    */
-  private async cacheLookup(sql: string, routed: RoutedQuery, params: readonly PgValue[]): Promise<{ hit: CacheEntry } | { claim: Claim; ttlMs: number } | undefined> {
+  private cacheLookup(sql: string, routed: RoutedQuery, params: readonly PgValue[]): CacheLookup | Promise<CacheLookup> {
+    const decision = this.cacheDecision(sql, routed, params);
+    return decision instanceof Promise ? decision.then((d) => this.lookupDecided(d)) : this.lookupDecided(decision);
+  }
+
+  private lookupDecided(decision: CacheDecision | undefined): CacheLookup | Promise<CacheLookup> {
     const cache = this.opts.cache;
-    const decision = await this.cacheDecision(sql, routed, params);
     if (!cache || !decision) return undefined;
     if ('bypass' in decision) {
       this.log.debug({ reason: decision.bypass }, 'result cache not used');
       cache.countBypass();
       return undefined;
     }
-    const found = await cache.lookup(decision.key);
-    return 'hit' in found ? found : { claim: found.claim, ttlMs: decision.ttlMs };
+    const ttlMs = decision.ttlMs;
+    const found = cache.lookup(decision.key);
+    if (found instanceof Promise) return found.then((f) => ('hit' in f ? f : { claim: f.claim, ttlMs }));
+    return 'hit' in found ? found : { claim: found.claim, ttlMs };
   }
 
   /**
@@ -659,7 +725,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   /** decideCaching for this session's statement; undefined when this session does not use the cache. */
-  private async cacheDecision(sql: string, routed: RoutedQuery, params: readonly PgValue[], latestKnown = false): Promise<CacheDecision | undefined> {
+  private cacheDecision(sql: string, routed: RoutedQuery, params: readonly PgValue[], latestKnown = false): CacheDecision | Promise<CacheDecision> | undefined {
     const cache = this.opts.cache;
     if (!cache || !cache.options.enabled) return undefined;
     if (this.settings.get('tollgate.cache') === 'off' || this.status !== 'I') return { bypass: 'off for this session, or in a transaction block' };
@@ -679,7 +745,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   /** A cache hit: free (nothing priced against the budget), recorded with the cost it saved. */
-  private serveHit(entry: CacheEntry, sql: string, p: Prepared | null) {
+  private serveHit(entry: CacheEntry, sql: string, p: Prepared | null): Opened {
     this.cacheHits.set(this.queryId, entry.cost);
     if (this.opts.billing) this.eventSink?.notice(hitNotice(entry.cost, this.opts.user.team, this.opts.billing.currency, Date.now() - entry.cachedAt));
     return { stream: replayStream(entry), columns: p?.columns ?? renamedCached(sql, entry.columns) };

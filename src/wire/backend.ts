@@ -78,13 +78,16 @@ export interface BackendSession {
   splitStatements(sql: string): string[];
   /** Parse + analyze a statement for the extended protocol (Parse message). */
   prepare(sql: string, paramTypes: readonly number[]): Promise<PreparedStatement>;
-  /** Runs a statement (prepared or from a simple query) with bound, decoded parameters. */
+  /**
+   * Runs a statement (prepared or from a simple query) with bound, decoded parameters. May answer
+   * without a promise when nothing had to wait (a cache hit); a failure then throws.
+   */
   execute(
     sql: string,
     prepared: PreparedStatement | null,
     params: readonly PgValue[],
     opts: { signal: AbortSignal; events: SessionEvents },
-  ): Promise<StatementExecution>;
+  ): StatementExecution | Promise<StatementExecution>;
   /** Called when a statement failed inside an explicit transaction block (moves it to 'E'). */
   markFailed(): void;
   close(): Promise<void>;

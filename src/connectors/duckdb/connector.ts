@@ -463,6 +463,19 @@ export class DuckDBConnector implements Connector {
     return out;
   }
 
+  knownDataVersions(tables: readonly TableRef[]): Map<string, string> | undefined {
+    // No estimator yet: nothing was checked, so nothing is known (dataVersion makes one).
+    const estimator = this.closed ? undefined : this.estimator;
+    if (estimator === undefined) return undefined;
+    const out = new Map<string, string>();
+    for (const ref of tables) {
+      const version = estimator.knownDataVersion(ref.schema, ref.name);
+      if (version === undefined) return undefined;
+      out.set(`${ref.schema}.${ref.name}`, version);
+    }
+    return out;
+  }
+
   private scanEstimator(): DuckDBEstimator {
     this.ensureOpen();
     this.estimator ??= new DuckDBEstimator(this.engine.instance, this.opts.tables, this.logger, this.opts.watchFiles);

@@ -104,6 +104,13 @@ export class DuckDBEstimator {
     return snap.settled ? snap.version : undefined;
   }
 
+  /** A lake table's data version when it is known without I/O (FileSnapshots.current), else undefined: ask dataVersion. */
+  knownDataVersion(schema: string, name: string): string | undefined {
+    if (!this.watchFiles) return undefined;
+    const t = this.find(schema, name);
+    return t === undefined ? undefined : this.snapshots.current(t.absolutePath)?.version;
+  }
+
   async close(): Promise<void> {
     this.snapshots.close();
     await this.queue;

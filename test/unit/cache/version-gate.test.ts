@@ -36,6 +36,28 @@ describe('data-version checks shared by concurrent statements', () => {
     assert.equal(versionOf(await fourth), 'v3');
   });
 
+  it('versions known without I/O are answered at once, without a promise, and a changed one counts as a change', async () => {
+    const gate = new VersionGate();
+    const c = checks();
+    const v = (n: string): Versions => ({ versions: new Map([['lake:t', n]]), unknown: false });
+    let known: Versions | undefined = v('k1');
+    const answer = gate.versions('t', c.check, () => known);
+    assert.ok(!(answer instanceof Promise));
+    assert.equal(versionOf(answer as Versions), 'k1');
+    assert.equal(c.started(), 0, 'no check ran');
+    const generation = gate.generation;
+    known = v('k2');
+    assert.equal(versionOf(gate.versions('t', c.check, () => known) as Versions), 'k2');
+    assert.equal(gate.generation, generation + 1);
+    assert.equal(versionOf(gate.latest('t', c.check) as Versions), 'k2');
+    // Not known: a real check, as before.
+    known = undefined;
+    const checked = gate.versions('t', c.check, () => known);
+    assert.ok(checked instanceof Promise);
+    c.release();
+    assert.equal(versionOf(await checked), 'v1');
+  });
+
   it('with recheckMs, an answer checked recently enough is reused; latest() takes the last one whatever its age', async () => {
     let now = 0;
     const gate = new VersionGate(1000, () => now);

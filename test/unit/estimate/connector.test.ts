@@ -95,6 +95,10 @@ describe('DuckDBConnector.estimate', () => {
     await aged();
     const later = await connector.dataVersion(refs);
     assert.notEqual(later.get('lake.events'), first.get('lake.events'));
+    // Known without I/O once a check started with the directories watched; never for other tables.
+    await connector.dataVersion(refs);
+    assert.deepEqual(connector.knownDataVersions([refs[0]!]), new Map([['lake.events', later.get('lake.events')]]));
+    assert.equal(connector.knownDataVersions(refs), undefined);
     const est = await connector.estimate([tableRead('events', ['id'])]);
     assert.equal((est.detail[0] as TableScanEstimate).files.total, 4);
   });

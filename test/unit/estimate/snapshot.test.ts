@@ -249,6 +249,21 @@ describe('FileSnapshots, watched (inotify): trusted without I/O until a director
     snaps.close();
   });
 
+  test('current(): the snapshot without I/O while nothing was reported, nothing once a directory reports a change', async () => {
+    assert.equal(snaps.current(pattern()), undefined, 'nothing checked yet');
+    await snaps.get(pattern(), { fileCheckMs: 0, watched: true });
+    // The first check arms the watches; only a check that starts armed is trusted without I/O.
+    assert.equal(snaps.current(pattern()), undefined);
+    const second = await snaps.get(pattern(), { fileCheckMs: 0, watched: true });
+    fs.reset();
+    assert.equal(snaps.current(pattern()), second);
+    assert.deepEqual([fs.readdirs, fs.stats], [0, 0]);
+    await writeFile(path.join(dir, 'day=2', 'b.parquet'), 'b');
+    for (let i = 0; i < 200 && snaps.current(pattern()) !== undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(snaps.current(pattern()), undefined, 'a reported change is never answered from memory');
+    snaps.close();
+  });
+
   test('a file overwritten in place (its directory untouched), a file added, a partition added: each seen', async () => {
     let v = (await snaps.get(pattern(), { fileCheckMs: 0, watched: true })).version;
     v = (await snaps.get(pattern(), { fileCheckMs: 0, watched: true })).version;
