@@ -13,6 +13,6 @@ export { cacheKey, type KeyParts } from './key.ts';
 export { cacheText } from './normalize.ts';
 export { uncacheableReason } from './volatile.ts';
 export { tableVersions, type TableOnEngine, type Versions } from './versions.ts';
-export { recordingStream, replayStream, type RecordedResult } from './streams.ts';
+export { BatchSource, recordingStream, replayStream, type RecordedResult } from './streams.ts';
 export { compactBatch } from './encoding.ts';
 export { hitNotice } from './notice.ts';

@@ -71,22 +71,39 @@ export function replayStream(result: RecordedResult): ResultStream {
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-/**
- * The stored batches one by one: a plain iterator with already-settled promises, where an async
- * generator would cost a generator object and its promise machinery on every cache hit.
- */
-class BatchReplay implements AsyncIterator<RowBatch> {
+/** Stored batches handed out one by one, each without a promise (the wire's RowSource). */
+export class BatchSource {
   private next_ = 0;
 
   constructor(private readonly batches: readonly RowBatch[]) {}
 
+  next(): IteratorResult<RowBatch> {
+    return this.next_ < this.batches.length ? { done: false, value: this.batches[this.next_++]! } : DONE;
+  }
+
+  /** Nothing more will be handed out. */
+  end(): void {
+    this.next_ = this.batches.length;
+  }
+}
+
+/**
+ * The stored batches as an async iterator (for cursors and COPY, which read streams): already-settled
+ * promises, where an async generator would cost a generator object and its promise machinery.
+ */
+class BatchReplay implements AsyncIterator<RowBatch> {
+  private readonly source: BatchSource;
+
+  constructor(batches: readonly RowBatch[]) {
+    this.source = new BatchSource(batches);
+  }
+
   next(): Promise<IteratorResult<RowBatch>> {
-    if (this.next_ >= this.batches.length) return Promise.resolve(DONE);
-    return Promise.resolve({ done: false, value: this.batches[this.next_++]! });
+    return Promise.resolve(this.source.next());
   }
 
   return(): Promise<IteratorResult<RowBatch>> {
-    this.next_ = this.batches.length;
+    this.source.end();
     return Promise.resolve(DONE);
   }
 

@@ -1,5 +1,6 @@
 import type { ColumnInfo, ResultStream, RowBatch } from '../connectors/contract.ts';
 import type { PgValue } from '../pgtypes/values.ts';
+import { BatchSource, type RecordedResult } from '../cache/index.ts';
 import type { StatementExecution } from '../wire/backend.ts';
 
 /** A statement that returns no rows (SET, BEGIN, ...). */
@@ -52,6 +53,21 @@ export function streamExecution(
         await onClose(outcome);
       }
     },
+  };
+}
+
+/**
+ * A cached result, replayed through the same wire encoder as a live one. Its batches are in memory, so
+ * each is handed over without a promise, and closing has nothing to wait for.
+ */
+export function replayExecution(result: RecordedResult, columns: readonly ColumnInfo[]): StatementExecution {
+  const started = performance.now();
+  return {
+    columns,
+    batches: new BatchSource(result.batches),
+    commandTag: (n) => `SELECT ${n}`,
+    summary: () => ({ rowCount: result.rowCount, bytesRead: 0, elapsedMs: performance.now() - started }),
+    close: () => {},
   };
 }
 

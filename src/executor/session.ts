@@ -22,7 +22,7 @@ import type {
 } from '../wire/backend.ts';
 import { dependsOnValues } from '../planner/index.ts';
 import { OID } from '../pgtypes/oids.ts';
-import { batchesExecution, commandExecution, rowsExecution, streamExecution, textColumn } from './executions.ts';
+import { batchesExecution, commandExecution, replayExecution, rowsExecution, streamExecution, textColumn } from './executions.ts';
 import { explainLines, explainTarget } from './explain.ts';
 import { compileFor } from './compile.ts';
 import { pgColumnNames } from './column-names.ts';
@@ -174,17 +174,25 @@ interface Cancellation {
   readonly signal: AbortSignal;
 }
 
-/** A query's rows as opened, and the columns the client is told. */
-interface Opened {
-  stream: ResultStream;
-  columns: readonly ColumnInfo[];
-}
+/** A query's rows as opened (from its engine, or a cached result to replay), and the columns the client is told. */
+type Opened = { stream: ResultStream; columns: readonly ColumnInfo[] } | { replay: CacheEntry; columns: readonly ColumnInfo[] };
 
 /** The cache's answer for a statement (GatewaySession.cacheLookup). */
 type CacheLookup = { hit: CacheEntry } | { claim: Claim; ttlMs: number } | undefined;
 
 function openedExecution(o: Opened): StatementExecution {
-  return streamExecution(o.stream, o.columns, () => {});
+  return 'replay' in o ? replayExecution(o.replay, o.columns) : streamExecution(o.stream, o.columns, () => {});
+}
+
+/** The rows of an opened query as a stream (cursors and COPY read streams). */
+function streamOf(o: Opened): ResultStream {
+  return 'replay' in o ? replayStream(o.replay) : o.stream;
+}
+
+/** Throws `error` once `pending` (if any) has settled. */
+function failAfter(pending: Promise<void> | undefined, error: unknown): Promise<never> {
+  if (pending === undefined) return Promise.reject(error);
+  return pending.then(() => Promise.reject(error));
 }
 
 /** See GatewaySession.describedState. */
@@ -419,24 +427,34 @@ export class GatewaySession implements BackendSession, SessionContext {
   private recordedOnClose(execution: StatementExecution, kind: StatementKind, sql: string, started: Date, queryId: string): StatementExecution {
     const close = execution.close;
     let recorded = false;
+    /** The ledger record, once, however the close went; a promise only when the client waits for it. */
+    const record = (outcome: { error?: unknown; rowsSent: number }): Promise<void> | undefined => {
+      if (recorded) return undefined;
+      recorded = true;
+      const ms = Date.now() - started.getTime();
+      if (outcome.error) this.log.info({ ms, kind, rows: outcome.rowsSent, err: outcome.error }, 'statement failed');
+      else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
+      // The wire sends CommandComplete only after this: an acknowledged query is in the ledger. Free
+      // statements (catalog, session, cache hits) are not waited for: BI tools send them by the dozen.
+      const waits = BILLABLE.has(kind) && !this.cacheHits.has(queryId);
+      const written = this.record(kind, sql, started, outcome, queryId, waits);
+      return waits ? written : undefined;
+    };
     return {
       ...execution,
-      close: async (outcome) => {
+      close: (outcome) => {
+        let closing: Promise<void> | void;
         try {
-          await close(outcome);
-        } finally {
-          if (!recorded) {
-            recorded = true;
-            const ms = Date.now() - started.getTime();
-            if (outcome.error) this.log.info({ ms, kind, rows: outcome.rowsSent, err: outcome.error }, 'statement failed');
-            else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
-            // The wire sends CommandComplete only after this: an acknowledged query is in the ledger. Free
-            // statements (catalog, session, cache hits) are not waited for: BI tools send them by the dozen.
-            const waits = BILLABLE.has(kind) && !this.cacheHits.has(queryId);
-            const written = this.record(kind, sql, started, outcome, queryId, waits);
-            if (waits) await written;
-          }
+          closing = close(outcome);
+        } catch (e) {
+          return failAfter(record(outcome), e);
         }
+        if (closing instanceof Promise)
+          return closing.then(
+            () => record(outcome),
+            (e: unknown) => failAfter(record(outcome), e),
+          );
+        return record(outcome);
       },
     };
   }
@@ -464,15 +482,17 @@ export class GatewaySession implements BackendSession, SessionContext {
       return batchesExecution(r.columns, r.rowCount > 0 ? [r.batch] : [], (n) => `${r.command} ${n}`);
     }
     if (plan.kind === 'copy') {
-      const { stream, columns } = await this.openQuery(plan.copy.query, null, [], cancel);
-      return { ...streamExecution(stream, columns, () => {}), copyOut: plan.copy.options, commandTag: (n) => `COPY ${n}` };
+      const opened = await this.openQuery(plan.copy.query, null, [], cancel);
+      return { ...streamExecution(streamOf(opened), opened.columns, () => {}), copyOut: plan.copy.options, commandTag: (n) => `COPY ${n}` };
     }
     return openedExecution(await this.openQuery(sql, p, params, cancel));
   }
 
-  /** One ledger record for a statement that ran or failed (session statements are not recorded). */
-  /** One ledger record for a statement that ran, failed or was refused; resolves once it is committed. */
-  private async record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }, id?: string, urgent = true): Promise<void> {
+  /**
+   * One ledger record for a statement that ran, failed or was refused; resolves once it is committed.
+   * Not urgent and with no budget to settle (cache hits, catalog statements): queued, and undefined.
+   */
+  private record(kind: StatementKind, sql: string, started: Date, outcome: { error?: unknown; rowsSent?: number }, id?: string, urgent = true): Promise<void> | undefined {
     const costing = id === undefined ? undefined : this.costings.get(id);
     const reservation = id === undefined ? undefined : this.reservations.get(id);
     const savedCost = id === undefined ? undefined : this.cacheHits.get(id);
@@ -494,10 +514,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     // The budget is settled to what is billed (released if nothing is), alongside the ledger write: both
     // are done before the client hears the statement completed.
     const settled = reservation === undefined ? undefined : this.opts.budgets?.finish(reservation, billed.cost ?? null);
-    if (!ledger) {
-      await settled;
-      return;
-    }
+    if (!ledger) return settled;
     // Built field by field: an object literal with this many conditional spreads took ~16 µs in V8, as
     // much as the rest of a cache hit's bookkeeping.
     const record: StatementRecord = {
@@ -526,9 +543,19 @@ export class GatewaySession implements BackendSession, SessionContext {
       record.cacheHit = true;
       record.savedCost = savedCost;
     }
-    await ledger.record(record, { urgent });
+    const collect = id !== undefined && costing !== undefined && (kind === 'query' || kind === 'copy');
+    if (!urgent && settled === undefined && !collect) {
+      ledger.enqueue(record);
+      return undefined;
+    }
+    return this.written(ledger.record(record, { urgent }), settled, collect ? { id: id!, engines: this.lastEngines } : undefined);
+  }
+
+  /** A record's write and its budget settlement; then the engines are asked what the statement actually read. */
+  private async written(recording: Promise<void>, settled: Promise<unknown> | undefined, collect: { id: string; engines: string } | undefined): Promise<void> {
+    await recording;
     await settled;
-    if (id !== undefined && costing && (kind === 'query' || kind === 'copy')) this.collectActualBytes(id, this.lastEngines);
+    if (collect) this.collectActualBytes(collect.id, collect.engines);
   }
 
   /** The statement in /metrics: by kind, engine and outcome, its bytes and cost, and its duration. */
@@ -598,7 +625,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       throw e;
     }
     // Recorded when the cursor closes, with the rows it gave.
-    await this.cursors.declare(name, opened.columns, opened.stream, hold, (outcome) => this.record('query', query, started, outcome, queryId));
+    await this.cursors.declare(name, opened.columns, streamOf(opened), hold, (outcome) => this.record('query', query, started, outcome, queryId));
   }
 
   /** Routes a query and opens its rows: from the cache (without a promise when it can) or from its engine. */
@@ -748,7 +775,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   private serveHit(entry: CacheEntry, sql: string, p: Prepared | null): Opened {
     this.cacheHits.set(this.queryId, entry.cost);
     if (this.opts.billing) this.eventSink?.notice(hitNotice(entry.cost, this.opts.user.team, this.opts.billing.currency, Date.now() - entry.cachedAt));
-    return { stream: replayStream(entry), columns: p?.columns ?? renamedCached(sql, entry.columns) };
+    return { replay: entry, columns: p?.columns ?? renamedCached(sql, entry.columns) };
   }
 
   /**

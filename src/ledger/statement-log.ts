@@ -129,15 +129,24 @@ export class StatementLog {
    * catalog statements costs the ledger one INSERT, not one each.
    */
   record(r: StatementRecord, opts: { urgent?: boolean } = {}): Promise<void> {
+    const urgent = opts.urgent ?? true;
+    return new Promise<void>((resolve) => this.queue(r, urgent, resolve));
+  }
+
+  /** Queues a record nobody waits for (written with the next batch, within LAZY_FLUSH_MS): record() without its promise. */
+  enqueue(r: StatementRecord): void {
+    this.queue(r, false, NOTHING);
+  }
+
+  private queue(r: StatementRecord, urgent: boolean, done: () => void): void {
     // The caller's record is kept as it is (copying a record of ~20 fields costs more than the rest here).
     r.id ??= randomUUID();
-    const id = r.id;
     if (this.closed) {
-      this.opts.logger.warn({ id, kind: r.kind }, 'ledger closed; statement not recorded');
-      return Promise.resolve();
+      this.opts.logger.warn({ id: r.id, kind: r.kind }, 'ledger closed; statement not recorded');
+      done();
+      return;
     }
-    const urgent = opts.urgent ?? true;
-    const written = new Promise<void>((resolve) => this.buffer.push({ record: r as StatementRecord & { id: string }, urgent, done: resolve }));
+    this.buffer.push({ record: r as StatementRecord & { id: string }, urgent, done });
     if (urgent) this.urgentQueued++;
     if (this.buffer.length > MAX_BUFFERED) {
       const excess = this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
@@ -146,7 +155,6 @@ export class StatementLog {
     }
     if (urgent) this.kick();
     else this.kickLater();
-    return written;
   }
 
   /** Resolves when everything queued so far has been written (or failed to be). */
@@ -312,6 +320,8 @@ export class StatementLog {
 }
 
 const UNIQUE_VIOLATION = '23505';
+
+const NOTHING = (): void => {};
 
 /** PostgreSQL refused the data itself (data exception, class 22; integrity constraint, class 23): trying again will not help. */
 function refusedData(err: unknown): boolean {

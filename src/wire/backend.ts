@@ -44,15 +44,26 @@ export interface PreparedStatement {
   readonly columns: readonly ColumnInfo[] | null;
 }
 
+/**
+ * Where the wire pulls a statement's rows from, batch by batch. An async iterator is one; a source whose
+ * next batch is already in memory (a cache hit) answers without a promise.
+ */
+export interface RowSource {
+  next(): IteratorResult<RowBatch> | Promise<IteratorResult<RowBatch>>;
+}
+
 export interface StatementExecution {
   /** Result columns, or null for a statement that returns no rows. */
   readonly columns: readonly ColumnInfo[] | null;
   /** Rows, pulled by the wire as the client reads (absent when columns is null). */
-  readonly batches?: AsyncIterator<RowBatch>;
+  readonly batches?: RowSource;
   /** Command tag for CommandComplete given the number of rows sent ('SELECT 42', 'SET', 'BEGIN'). */
   commandTag(rowsSent: number): string;
-  /** Releases engine resources; called exactly once, also when the client stops early or an error occurs. */
-  close(outcome: { error?: unknown; rowsSent: number }): Promise<void>;
+  /**
+   * Releases engine resources; called exactly once, also when the client stops early or an error occurs.
+   * Returns nothing when there was nothing to wait for.
+   */
+  close(outcome: { error?: unknown; rowsSent: number }): Promise<void> | void;
   summary?(): ResultSummary | undefined;
   /** Set for COPY ... TO STDOUT: rows go out as CopyData in this format instead of DataRows. */
   copyOut?: CopyOptions;

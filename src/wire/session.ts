@@ -629,7 +629,8 @@ export class WireSession {
     const control = new StatementControl(this.events);
     this.running = control;
     try {
-      const exec = await this.backendSession!.execute(sql, prepared, params, control);
+      const started = this.backendSession!.execute(sql, prepared, params, control);
+      const exec = started instanceof Promise ? await started : started;
       if (exec.sessionEffect) this.applyEffect(exec.sessionEffect);
       return exec;
     } catch (e) {
@@ -687,7 +688,8 @@ export class WireSession {
         while (limit > 0 && !portal?.pending) {
           const running = this.running;
           if (running !== null && running.aborted) throw running.reason ?? new GatewayError('QUERY_CANCELED', 'canceling statement due to user request');
-          const r = await exec.batches.next();
+          const next = exec.batches.next();
+          const r = next instanceof Promise ? await next : next;
           if (r.done) break;
           const batch = r.value;
           const to = Math.min(batch.rowCount, limit);
@@ -708,11 +710,12 @@ export class WireSession {
       // Like PostgreSQL, the tag counts the rows of this Execute, not of the whole portal.
       this.out.commandComplete(exec.commandTag(sent - before));
       this.running = null;
-      await exec.close({ rowsSent: sent });
+      const closing = exec.close({ rowsSent: sent });
+      if (closing) await closing;
       return true;
     } catch (e) {
       this.running = null;
-      await exec.close({ error: e, rowsSent: sent }).catch((err: unknown) => this.log.warn({ err }, 'closing execution failed'));
+      await this.closeQuietly(exec, { error: e, rowsSent: sent }, 'closing execution failed');
       if (portal) {
         portal.done = true;
         // Closed: Sync must not close it a second time (backend.ts: close is called exactly once).
@@ -844,14 +847,25 @@ export class WireSession {
    */
   private async abandonExecution(exec: StatementExecution, error: unknown): Promise<void> {
     this.running = null;
-    await exec.close({ error, rowsSent: 0 }).catch((err: unknown) => this.log.warn({ err }, 'closing execution failed'));
+    await this.closeQuietly(exec, { error, rowsSent: 0 }, 'closing execution failed');
   }
 
   private async closePortal(p: Portal): Promise<void> {
     const exec = p.execution;
     p.execution = null;
     p.done = true;
-    if (exec) await exec.close({ rowsSent: p.rowsSent }).catch((err: unknown) => this.log.warn({ err }, 'closing portal failed'));
+    if (exec) await this.closeQuietly(exec, { rowsSent: p.rowsSent }, 'closing portal failed');
+  }
+
+  /** Closes an execution whose failure must not surface (it is logged); undefined when nothing had to wait. */
+  private closeQuietly(exec: StatementExecution, outcome: { error?: unknown; rowsSent: number }, failure: string): Promise<void> | undefined {
+    try {
+      const closing = exec.close(outcome);
+      return closing ? closing.catch((err: unknown) => this.log.warn({ err }, failure)) : undefined;
+    } catch (err) {
+      this.log.warn({ err }, failure);
+      return undefined;
+    }
   }
 
   private async closeAllPortals(): Promise<void> {
