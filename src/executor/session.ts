@@ -319,17 +319,36 @@ export class GatewaySession implements BackendSession, SessionContext {
     if (this.status === 'T') this.status = 'E';
   }
 
-  async prepare(sql: string, paramTypes: readonly number[]): Promise<Prepared> {
+  /** Parse: a statement's parameters and columns; without a promise when it was described moments ago in the same state. */
+  prepare(sql: string, paramTypes: readonly number[]): Prepared | Promise<Prepared> {
     const started = new Date();
     let plan: Plan | undefined;
     try {
       plan = this.plan(sql);
-      return await this.prepareAs(plan, sql, paramTypes);
+      const known = this.describedBefore(plan, sql, paramTypes);
+      if (known) return known;
     } catch (e) {
-      // A statement that fails at Parse never runs; it is recorded as failed all the same.
-      if (plan?.kind !== 'session') await this.record(plan?.kind ?? 'query', sql, started, { error: e });
-      throw e;
+      return this.failedToPrepare(plan, sql, started, e);
     }
+    return this.prepareAs(plan, sql, paramTypes).catch((e: unknown) => this.failedToPrepare(plan, sql, started, e));
+  }
+
+  /** A statement that fails at Parse never runs; it is recorded as failed all the same. */
+  private async failedToPrepare(plan: Plan | undefined, sql: string, started: Date, error: unknown): Promise<never> {
+    if (plan?.kind !== 'session') await this.record(plan?.kind ?? 'query', sql, started, { error });
+    throw error;
+  }
+
+  /**
+   * The description kept for a statement without parameters described from the cache in this session,
+   * while nothing it depends on changed (describedState): dashboards and pgbench send Parse before
+   * every execution of the same text.
+   */
+  private describedBefore(plan: Plan, sql: string, paramTypes: readonly number[]): Prepared | undefined {
+    if (plan.kind !== 'query' || paramTypes.length > 0 || this.settings.get('tollgate.dry_run') === 'on') return undefined;
+    const state = this.describedState();
+    const known = state && this.described.get(sql);
+    return known && sameDescribedState(known.state, state) ? known.prepared : undefined;
   }
 
   private async prepareAs(plan: Plan, sql: string, paramTypes: readonly number[]): Promise<Prepared> {
@@ -353,9 +372,8 @@ export class GatewaySession implements BackendSession, SessionContext {
     }
     if (this.settings.get('tollgate.dry_run') === 'on') return { plan, paramTypes: [...paramTypes], declaredTypes: [...paramTypes], columns: DRY_RUN_COLUMNS };
     // Taken before anything is decided: a change meanwhile makes the kept answer stale, never wrong.
+    // (A description kept from before was answered by describedBefore.)
     const state = paramTypes.length === 0 ? this.describedState() : undefined;
-    const known = state && this.described.get(sql);
-    if (known && sameDescribedState(known.state, state!)) return known.prepared;
     // A draw of its own (not one id for every Parse), so prepared statements spread over a canary as queries do.
     const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), undefined, { queryId: randomUUID() });
     const sticky = routed.canaryChoices && { canaryChoices: routed.canaryChoices };

@@ -87,8 +87,8 @@ export interface BackendSession {
   transactionStatus(): TransactionStatus;
   /** Splits a simple-query string into statements (respecting quotes, dollar quotes and comments). */
   splitStatements(sql: string): string[];
-  /** Parse + analyze a statement for the extended protocol (Parse message). */
-  prepare(sql: string, paramTypes: readonly number[]): Promise<PreparedStatement>;
+  /** Parse + analyze a statement for the extended protocol (Parse message); may answer without a promise. */
+  prepare(sql: string, paramTypes: readonly number[]): PreparedStatement | Promise<PreparedStatement>;
   /**
    * Runs a statement (prepared or from a simple query) with bound, decoded parameters. May answer
    * without a promise when nothing had to wait (a cache hit); a failure then throws.

@@ -139,13 +139,14 @@ export class PgServer {
       remoteAddress: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
       remoteHost: socket.remoteAddress ?? '?',
       tls: false,
-      write: (data) =>
-        new Promise<void>((resolve, reject) => {
-          if (current.destroyed) return reject(new Error('socket closed'));
-          // Backpressure with room to work: keep encoding while up to SOCKET_BUFFER_LIMIT bytes wait for
-          // the kernel, rather than stalling at Node's 16 KiB mark after every flush.
-          current.write(data);
-          if (current.writableLength < SOCKET_BUFFER_LIMIT) return resolve();
+      write: (data) => {
+        if (current.destroyed) return Promise.reject(new Error('socket closed'));
+        // Backpressure with room to work: keep encoding while up to SOCKET_BUFFER_LIMIT bytes wait for
+        // the kernel, rather than stalling at Node's 16 KiB mark after every flush. Nothing to wait for
+        // (the usual case): no promise.
+        current.write(data);
+        if (current.writableLength < SOCKET_BUFFER_LIMIT) return;
+        return new Promise<void>((resolve, reject) => {
           const onDrain = (): void => {
             current.off('close', onClose);
             resolve();
@@ -156,7 +157,8 @@ export class PgServer {
           };
           current.once('drain', onDrain);
           current.once('close', onClose);
-        }),
+        });
+      },
       pause: () => current.pause(),
       resume: () => current.resume(),
       close: () => {

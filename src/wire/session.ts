@@ -40,8 +40,8 @@ export interface Transport {
   /** The peer's address without the port (what failed sign-ins are counted against); default: from remoteAddress. */
   readonly remoteHost?: string;
   readonly tls: boolean;
-  /** Writes; resolves once the transport can take more (backpressure). */
-  write(data: Buffer): Promise<void>;
+  /** Writes; returns a promise only when the caller must wait before writing more (backpressure). */
+  write(data: Buffer): Promise<void> | void;
   /** Upgrades to TLS after 'S' was sent; undefined when no certificate is configured. */
   startTls?: () => Promise<void>;
   /** RFC 5929 tls-server-end-point data of the server certificate, once TLS is up (SCRAM-SHA-256-PLUS). */
@@ -105,6 +105,18 @@ interface Portal {
   pending: { batch: RowBatch; next: number } | null;
   rowsSent: number;
   done: boolean;
+}
+
+/** Where sending an execution's rows stands (streamRows). */
+interface RowRun {
+  exec: StatementExecution;
+  encoder: RowWriter | null;
+  portal: Portal | null;
+  /** Rows the portal had sent before this Execute. */
+  before: number;
+  sent: number;
+  /** Rows this Execute may still send (Infinity: all). */
+  limit: number;
 }
 
 /**
@@ -269,7 +281,8 @@ export class WireSession {
           await this.onHandlerError(e);
         }
       }
-      await this.flush();
+      const flushed = this.flush();
+      if (flushed) await flushed;
       if (this.terminationReason && (this.state as SessionState) !== SessionState.Closed) await this.fatal(this.terminationReason);
     } catch (e) {
       // Writing failed: the peer is gone.
@@ -625,12 +638,29 @@ export class WireSession {
   }
 
   /** Starts a statement; its StatementControl is this.running until it ends (or its portal suspends). */
-  private async startExecution(sql: string, prepared: PreparedStatement | null, params: readonly PgValue[]): Promise<StatementExecution> {
+  private startExecution(sql: string, prepared: PreparedStatement | null, params: readonly PgValue[]): StatementExecution | Promise<StatementExecution> {
     const control = new StatementControl(this.events);
     this.running = control;
+    let started: StatementExecution | Promise<StatementExecution>;
     try {
-      const started = this.backendSession!.execute(sql, prepared, params, control);
-      const exec = started instanceof Promise ? await started : started;
+      started = this.backendSession!.execute(sql, prepared, params, control);
+    } catch (e) {
+      this.running = null;
+      throw e;
+    }
+    if (started instanceof Promise)
+      return started.then(
+        (exec) => this.started(exec),
+        (e: unknown) => {
+          this.running = null;
+          throw e;
+        },
+      );
+    return this.started(started);
+  }
+
+  private started(exec: StatementExecution): StatementExecution {
+    try {
       if (exec.sessionEffect) this.applyEffect(exec.sessionEffect);
       return exec;
     } catch (e) {
@@ -671,71 +701,120 @@ export class WireSession {
    * Sends rows of an execution until it ends or `maxRows` rows were sent (0 = all). Returns true when the
    * execution finished (CommandComplete sent), false when suspended.
    */
-  private async streamRows(exec: StatementExecution, encoder: RowWriter | null, maxRows: number, portal: Portal | null): Promise<boolean> {
+  private streamRows(exec: StatementExecution, encoder: RowWriter | null, maxRows: number, portal: Portal | null): Promise<boolean> | boolean {
     const before = portal?.rowsSent ?? 0;
-    let sent = before;
-    let limit = maxRows > 0 ? maxRows : Infinity;
+    const run: RowRun = { exec, encoder, portal, before, sent: before, limit: maxRows > 0 ? maxRows : Infinity };
     try {
       if (portal?.pending && encoder) {
         const { batch, next } = portal.pending;
-        const to = Math.min(batch.rowCount, next + limit);
+        const to = Math.min(batch.rowCount, next + run.limit);
         encoder.write(this.out, batch, next, to);
-        sent += to - next;
-        limit -= to - next;
+        run.sent += to - next;
+        run.limit -= to - next;
         portal.pending = to < batch.rowCount ? { batch, next: to } : null;
       }
+      // Without a promise for as long as every batch is already there (a cache hit, rows in memory).
       if (exec.batches && encoder) {
-        while (limit > 0 && !portal?.pending) {
-          const running = this.running;
-          if (running !== null && running.aborted) throw running.reason ?? new GatewayError('QUERY_CANCELED', 'canceling statement due to user request');
+        while (run.limit > 0 && !portal?.pending) {
+          this.throwIfCancelled();
           const next = exec.batches.next();
-          const r = next instanceof Promise ? await next : next;
-          if (r.done) break;
-          const batch = r.value;
-          const to = Math.min(batch.rowCount, limit);
-          encoder.write(this.out, batch, 0, to);
-          sent += to;
-          limit -= to;
-          if (to < batch.rowCount && portal) portal.pending = { batch, next: to };
-          if (this.out.length >= FLUSH_THRESHOLD) await this.flush();
+          if (next instanceof Promise) return this.streamRowsLater(run, next);
+          if (next.done) break;
+          this.sendBatch(run, next.value);
+          if (this.out.length >= FLUSH_THRESHOLD) return this.streamRowsLater(run, null);
         }
       }
-      if (portal) portal.rowsSent = sent;
-      if (limit === 0 && portal) {
-        // Suspended only if rows remain; PostgreSQL also suspends when exactly maxRows were left.
-        this.out.portalSuspended();
-        return false;
-      }
-      if (exec.copyOut) this.out.copyDone();
-      // Like PostgreSQL, the tag counts the rows of this Execute, not of the whole portal.
-      this.out.commandComplete(exec.commandTag(sent - before));
-      this.running = null;
-      const closing = exec.close({ rowsSent: sent });
-      if (closing) await closing;
-      return true;
+      const ended = this.endRows(run);
+      return ended instanceof Promise ? ended.catch((e: unknown) => this.rowsFailed(run, e)) : ended;
     } catch (e) {
-      this.running = null;
-      await this.closeQuietly(exec, { error: e, rowsSent: sent }, 'closing execution failed');
-      if (portal) {
-        portal.done = true;
-        // Closed: Sync must not close it a second time (backend.ts: close is called exactly once).
-        portal.execution = null;
-      }
-      throw e;
+      return this.rowsFailed(run, e);
     }
+  }
+
+  /** streamRows from the first thing it has to wait for: a batch still coming (`next`), or a flush (null). */
+  private async streamRowsLater(run: RowRun, next: Promise<IteratorResult<RowBatch>> | null): Promise<boolean> {
+    const { exec, portal } = run;
+    try {
+      if (next === null) await this.flush();
+      else {
+        const r = await next;
+        if (r.done) return await this.endRows(run);
+        this.sendBatch(run, r.value);
+        if (this.out.length >= FLUSH_THRESHOLD) await this.flush();
+      }
+      while (run.limit > 0 && !portal?.pending) {
+        this.throwIfCancelled();
+        const n = exec.batches!.next();
+        const r = n instanceof Promise ? await n : n;
+        if (r.done) break;
+        this.sendBatch(run, r.value);
+        if (this.out.length >= FLUSH_THRESHOLD) await this.flush();
+      }
+      return await this.endRows(run);
+    } catch (e) {
+      return this.rowsFailed(run, e);
+    }
+  }
+
+  private throwIfCancelled(): void {
+    const running = this.running;
+    if (running !== null && running.aborted) throw running.reason ?? new GatewayError('QUERY_CANCELED', 'canceling statement due to user request');
+  }
+
+  /** Writes a batch's rows, up to the run's limit; what is left of it waits in the portal. */
+  private sendBatch(run: RowRun, batch: RowBatch): void {
+    const to = Math.min(batch.rowCount, run.limit);
+    run.encoder!.write(this.out, batch, 0, to);
+    run.sent += to;
+    run.limit -= to;
+    if (to < batch.rowCount && run.portal) run.portal.pending = { batch, next: to };
+  }
+
+  /** PortalSuspended, or the end of the statement: CommandComplete, then the execution is closed. */
+  private endRows(run: RowRun): Promise<boolean> | boolean {
+    const { exec, portal } = run;
+    if (portal) portal.rowsSent = run.sent;
+    if (run.limit === 0 && portal) {
+      // Suspended only if rows remain; PostgreSQL also suspends when exactly maxRows were left.
+      this.out.portalSuspended();
+      return false;
+    }
+    if (exec.copyOut) this.out.copyDone();
+    // Like PostgreSQL, the tag counts the rows of this Execute, not of the whole portal.
+    this.out.commandComplete(exec.commandTag(run.sent - run.before));
+    this.running = null;
+    const closing = exec.close({ rowsSent: run.sent });
+    return closing ? closing.then(() => true) : true;
+  }
+
+  private async rowsFailed(run: RowRun, e: unknown): Promise<never> {
+    this.running = null;
+    await this.closeQuietly(run.exec, { error: e, rowsSent: run.sent }, 'closing execution failed');
+    if (run.portal) {
+      run.portal.done = true;
+      // Closed: Sync must not close it a second time (backend.ts: close is called exactly once).
+      run.portal.execution = null;
+    }
+    throw e;
   }
 
   // --- Extended query ---------------------------------------------------------------------------
 
-  private async parse(name: string, sql: string, paramTypes: number[]): Promise<void> {
+  private parse(name: string, sql: string, paramTypes: number[]): Promise<void> | void {
     if (name !== '' && this.statements.has(name))
       throw new GatewayError('DUPLICATE_STATEMENT', `prepared statement "${name}" already exists`);
     const session = this.backendSession!;
     const parts = session.splitStatements(sql);
     if (parts.length > 1) throw new GatewayError('SYNTAX_ERROR', 'cannot insert multiple commands into a prepared statement');
-    const empty = parts.length === 0;
-    const prepared = empty ? null : await session.prepare(parts[0]!, paramTypes);
-    this.statements.set(name, { sql: empty ? '' : parts[0]!, prepared, empty });
+    if (parts.length === 0) return this.parsed(name, { sql: '', prepared: null, empty: true });
+    const text = parts[0]!;
+    const prepared = session.prepare(text, paramTypes);
+    if (prepared instanceof Promise) return prepared.then((p) => this.parsed(name, { sql: text, prepared: p, empty: false }));
+    this.parsed(name, { sql: text, prepared, empty: false });
+  }
+
+  private parsed(name: string, statement: Statement): void {
+    this.statements.set(name, statement);
     this.out.parseComplete();
   }
 
@@ -814,25 +893,41 @@ export class WireSession {
     return this.runPortal(p, maxRows);
   }
 
-  private async runPortal(p: Portal, maxRows: number): Promise<void> {
-    let exec = p.execution;
-    if (!exec) {
-      exec = await this.startExecution(p.statement.sql, p.statement.prepared, p.params);
-      try {
-        if (exec.columns && !exec.copyOut) checkResultFormats(p.resultFormats, exec.columns.length);
-        p.encoder = this.rowWriter(exec, p.resultFormats);
-      } catch (e) {
-        await this.abandonExecution(exec, e);
+  /** Runs (or resumes) a portal's execution; without a promise when nothing had to wait (a cache hit). */
+  private runPortal(p: Portal, maxRows: number): Promise<void> | void {
+    const exec = p.execution;
+    if (exec) {
+      this.running = p.control;
+      return this.continuePortal(p, exec, maxRows);
+    }
+    const starting = this.startExecution(p.statement.sql, p.statement.prepared, p.params);
+    if (starting instanceof Promise) return starting.then((started) => this.openPortal(p, started, maxRows));
+    return this.openPortal(p, starting, maxRows);
+  }
+
+  private openPortal(p: Portal, exec: StatementExecution, maxRows: number): Promise<void> | void {
+    try {
+      if (exec.columns && !exec.copyOut) checkResultFormats(p.resultFormats, exec.columns.length);
+      p.encoder = this.rowWriter(exec, p.resultFormats);
+    } catch (e) {
+      return this.abandonExecution(exec, e).then(() => {
         p.done = true;
         throw e;
-      }
-      p.execution = exec;
-      p.control = this.running;
-    } else {
-      this.running = p.control;
+      });
     }
+    p.execution = exec;
+    p.control = this.running;
+    return this.continuePortal(p, exec, maxRows);
+  }
+
+  private continuePortal(p: Portal, exec: StatementExecution, maxRows: number): Promise<void> | void {
     // COPY ignores the row limit and runs to completion, as in PostgreSQL.
-    const finished = await this.streamRows(exec, p.encoder, exec.copyOut ? 0 : maxRows, p);
+    const finished = this.streamRows(exec, p.encoder, exec.copyOut ? 0 : maxRows, p);
+    if (finished instanceof Promise) return finished.then((f) => this.portalRan(p, f));
+    this.portalRan(p, finished);
+  }
+
+  private portalRan(p: Portal, finished: boolean): void {
     if (finished) {
       p.done = true;
       p.execution = null;
