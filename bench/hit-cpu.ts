@@ -1,10 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { startGateway } from '../test/helpers/gateway.ts';
-import { run } from '../test/helpers/proc.ts';
-import { CACHE_BENCH_QUERY } from './cache.ts';
+import { readFile } from 'node:fs/promises';
+import { startHitGateway } from './lib/hit-gateway.ts';
 
 /**
  * The gateway's CPU time per cache hit, for A/B comparisons of small changes: on a shared machine TPS
@@ -16,38 +11,22 @@ import { CACHE_BENCH_QUERY } from './cache.ts';
  */
 const runs = Number(process.env.RUNS ?? 2);
 const seconds = Number(process.env.SECONDS ?? 8);
-const gateway = await startGateway({
-  configPatch: (doc) => {
-    doc.cache = { enabled: true };
-    doc.logLevel = 'warn';
-    doc.server = { ...(doc.server as object | undefined), processes: Number(process.env.PROCESSES ?? 1) };
-  },
-});
-const dir = await mkdtemp(join(tmpdir(), 'tollgate-hit-cpu-'));
+const hits = await startHitGateway(Number(process.env.PROCESSES ?? 1));
 try {
-  const client = new pg.Client(gateway.clientConfig('alice'));
-  await client.connect();
-  await client.query(CACHE_BENCH_QUERY);
-  await client.end();
-  const script = join(dir, 'query.sql');
-  await writeFile(script, `${CACHE_BENCH_QUERY};\n`);
   /** utime + stime of the gateway process, in clock ticks (10 ms). */
   const ticks = async (): Promise<number> => {
-    const fields = (await readFile(`/proc/${gateway.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    const fields = (await readFile(`/proc/${hits.gateway.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
     return Number(fields[11]) + Number(fields[12]);
   };
-  const pgbench = (secs: number) =>
-    run('pgbench', ['-n', '-M', 'extended', '-c', '8', '-j', '2', '-T', String(secs), '-f', script], { env: gateway.libpqEnv('alice'), timeoutMs: (secs + 60) * 1000 });
-  await pgbench(2); // warm
+  await hits.pgbench(['-T', 2]); // warm
   for (let i = 0; i < runs; i++) {
     const before = await ticks();
-    const r = await pgbench(seconds);
+    const r = await hits.pgbench(['-T', seconds]);
     const cpuMs = ((await ticks()) - before) * 10;
     const transactions = Number(/number of transactions actually processed: (\d+)/.exec(r.stdout)?.[1]);
     const tps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]);
     process.stdout.write(`${tps.toFixed(0)} TPS, ${((cpuMs * 1000) / transactions).toFixed(1)} µs of gateway CPU per transaction\n`);
   }
 } finally {
-  await rm(dir, { recursive: true, force: true });
-  await gateway.stop();
+  await hits.stop();
 }

@@ -1,10 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { startGateway } from '../test/helpers/gateway.ts';
-import { run } from '../test/helpers/proc.ts';
-import { CACHE_BENCH_QUERY } from './cache.ts';
+import { startHitGateway } from './lib/hit-gateway.ts';
 
 /**
  * Promises the gateway makes per cache-hit transaction (pgbench -M extended, 8 clients), counted with
@@ -17,37 +12,22 @@ import { CACHE_BENCH_QUERY } from './cache.ts';
 const TRANSACTIONS_PER_CLIENT = 2000;
 const hook = join(import.meta.dirname, 'lib', 'count-promises.mjs');
 process.env.TOLLGATE_TEST_NODE_ARGS = `${process.env.TOLLGATE_TEST_NODE_ARGS ?? ''} --import ${hook}`.trim();
-const gateway = await startGateway({
-  configPatch: (doc) => {
-    doc.cache = { enabled: true };
-    doc.logLevel = 'warn';
-  },
-});
-const dir = await mkdtemp(join(tmpdir(), 'tollgate-hit-promises-'));
+const hits = await startHitGateway();
 /** The gateway's promise count, once the next report after now has arrived. */
 const promises = async (): Promise<number> => {
   await new Promise((r) => setTimeout(r, 600));
-  const reports = [...gateway.output().matchAll(/tollgate-bench promises=(\d+)/g)];
+  const reports = [...hits.gateway.output().matchAll(/tollgate-bench promises=(\d+)/g)];
   if (reports.length === 0) throw new Error('the gateway reported no promise count');
   return Number(reports.at(-1)![1]);
 };
 try {
-  const client = new pg.Client(gateway.clientConfig('alice'));
-  await client.connect();
-  await client.query(CACHE_BENCH_QUERY);
-  await client.end();
-  const script = join(dir, 'query.sql');
-  await writeFile(script, `${CACHE_BENCH_QUERY};\n`);
-  const pgbench = (transactions: number) =>
-    run('pgbench', ['-n', '-M', 'extended', '-c', '8', '-j', '2', '-t', String(transactions), '-f', script], { env: gateway.libpqEnv('alice'), timeoutMs: 300_000 });
-  await pgbench(100); // warm: connections, the kept descriptions, the data-version watches
+  await hits.pgbench(['-t', 100]); // warm: connections, the kept descriptions, the data-version watches
   const before = await promises();
-  const r = await pgbench(TRANSACTIONS_PER_CLIENT);
+  const r = await hits.pgbench(['-t', TRANSACTIONS_PER_CLIENT]);
   const after = await promises();
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(r.stdout)?.[1]);
   // Includes pgbench's connection set-up and whatever the gateway does in the background meanwhile.
   process.stdout.write(`${transactions} cache-hit transactions, ${((after - before) / transactions).toFixed(1)} promises per transaction\n`);
 } finally {
-  await rm(dir, { recursive: true, force: true });
-  await gateway.stop();
+  await hits.stop();
 }
