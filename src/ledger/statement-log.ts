@@ -246,7 +246,7 @@ export class StatementLog {
         this.buffer = rest.concat(this.buffer);
         for (const p of rest) this.settle(p);
         // Resolved waiters are dropped from the retried entries: clients are not held while the ledger is down.
-        for (const p of rest) p.done = () => {};
+        for (const p of rest) p.done = NOTHING;
         if (!this.closed)
           this.retryTimer = setTimeout(() => {
             this.retryTimer = null;
@@ -263,9 +263,10 @@ export class StatementLog {
     try {
       await this.insert(batch);
     } catch (e) {
-      if (batch.length === 1 || !refusedData(e)) throw e;
-      // One bad record must not hold the rest back: retried forever, they would be dropped with it once
-      // the buffer is full.
+      if (!refusedData(e)) throw e;
+      // Retried, a refused record would be refused forever, and would hold back every record behind it
+      // until the buffer is full; alone, it is dropped; in a batch, each record is written alone.
+      if (batch.length === 1) return this.refused(batch[0]!, e);
       for (const r of batch) await this.insert([r]).catch((err: unknown) => this.refused(r, err));
     }
   }

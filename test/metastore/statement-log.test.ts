@@ -1,15 +1,16 @@
 /**
  * StatementLog's group commit against a real PostgreSQL 15: a record a client waits for is committed
- * when record() resolves; records nobody waits for are gathered and written together (one COPY: one
+ * when record() resolves; records nobody waits for are gathered and written together (one INSERT: one
  * transaction id, xmin, for the lot), and a steady stream of them while writes are running does not turn
  * into back-to-back small writes.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { StatementLog, type StatementRecord } from '../../src/ledger/index.ts';
-import { silentLogger } from '../../src/log/index.ts';
+import { createLogger, silentLogger } from '../../src/log/index.ts';
 import { startLedgerDb, type LedgerDb } from '../budgets/ledger-db.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -148,6 +149,25 @@ describe('StatementLog group commit', () => {
     // And the log goes on writing.
     await log.record(record(6, 'query'), { urgent: true });
     assert.equal((await inserts(6)).rows, 3);
+  });
+
+  it('a refused record written alone (one a client waited for) is dropped at once, not retried', async () => {
+    const messages: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line) messages.push((JSON.parse(line) as { msg: string }).msg);
+        done();
+      },
+    });
+    const own = await StatementLog.open({ connection: db.target.clientConfig('admin'), instance: 'test', logger: createLogger({ level: 'info', destination }) });
+    try {
+      await own.record({ ...record(9, 'query'), kind: 'bogus' as StatementRecord['kind'] }, { urgent: true });
+      assert.deepEqual(messages, ['ledger record refused by PostgreSQL; dropped']);
+      await own.record(record(9, 'query'), { urgent: true });
+      assert.deepEqual(await inserts(9), { rows: 1, transactions: 1 });
+    } finally {
+      await own.close();
+    }
   });
 
   it('a record written twice (a retry after a lost answer) is kept once, without blocking the rest', async () => {
