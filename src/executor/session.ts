@@ -321,15 +321,16 @@ export class GatewaySession implements BackendSession, SessionContext {
 
   /** Parse: a statement's parameters and columns; without a promise when it was described moments ago in the same state. */
   prepare(sql: string, paramTypes: readonly number[]): Prepared | Promise<Prepared> {
-    const started = new Date();
     let plan: Plan | undefined;
     try {
       plan = this.plan(sql);
       const known = this.describedBefore(plan, sql, paramTypes);
       if (known) return known;
     } catch (e) {
-      return this.failedToPrepare(plan, sql, started, e);
+      // Failed at once: it started now.
+      return this.failedToPrepare(plan, sql, new Date(), e);
     }
+    const started = new Date();
     return this.prepareAs(plan, sql, paramTypes).catch((e: unknown) => this.failedToPrepare(plan, sql, started, e));
   }
 
@@ -478,17 +479,17 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   private executePlan(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation): StatementExecution | Promise<StatementExecution> {
-    if (plan.kind === 'query' && this.settings.get('tollgate.dry_run') !== 'on') {
+    if (plan.kind === 'query') {
+      if (this.settings.get('tollgate.dry_run') === 'on') return this.dryRun(sql, params);
       const opened = this.openQuery(sql, p, params, cancel);
       return opened instanceof Promise ? opened.then(openedExecution) : openedExecution(opened);
     }
     return this.executeOther(plan, sql, p, params, cancel);
   }
 
-  /** Everything but a query that runs: EXPLAIN, dry runs, catalog statements, COPY. */
+  /** Everything but a query: EXPLAIN, catalog statements, COPY (session commands never get here). */
   private async executeOther(plan: Plan, sql: string, p: Prepared | null, params: readonly PgValue[], cancel: Cancellation): Promise<StatementExecution> {
     if (plan.kind === 'explain' && plan.cost) return this.dryRun(plan.query, params);
-    if (plan.kind === 'query' && this.settings.get('tollgate.dry_run') === 'on') return this.dryRun(sql, params);
     if (plan.kind === 'explain') {
       const routed = this.opts.router.route(plan.query, this.searchPathList(), this.routeContext(), params);
       const lines = explainLines(routed, this.compiler(p?.declaredTypes ?? []), (engine) => this.opts.router.connector(engine).kind);
@@ -503,7 +504,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       const opened = await this.openQuery(plan.copy.query, null, [], cancel);
       return { ...streamExecution(streamOf(opened), opened.columns, () => {}), copyOut: plan.copy.options, commandTag: (n) => `COPY ${n}` };
     }
-    return openedExecution(await this.openQuery(sql, p, params, cancel));
+    throw new GatewayError('INTERNAL', `no execution for a ${plan.kind} plan`);
   }
 
   /**

@@ -731,7 +731,11 @@ export class WireSession {
     }
   }
 
-  /** streamRows from the first thing it has to wait for: a batch still coming (`next`), or a flush (null). */
+  /**
+   * streamRows from the first thing it has to wait for: a batch still coming (`next`), or a flush (null).
+   * It keeps its own loop rather than handing back to streamRows after each wait: a long stream would
+   * otherwise build a chain of pending frames, one per batch.
+   */
   private async streamRowsLater(run: RowRun, next: Promise<IteratorResult<RowBatch>> | null): Promise<boolean> {
     const { exec, portal } = run;
     try {
