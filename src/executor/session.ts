@@ -454,10 +454,10 @@ export class GatewaySession implements BackendSession, SessionContext {
       if (outcome.error) this.log.info({ ms, kind, rows: outcome.rowsSent, err: outcome.error }, 'statement failed');
       else this.log.debug({ ms, kind, rows: outcome.rowsSent }, 'statement finished');
       // The wire sends CommandComplete only after this: an acknowledged query is in the ledger. Free
-      // statements (catalog, session, cache hits) are not waited for: BI tools send them by the dozen.
+      // statements (catalog, session, cache hits) are not waited for: BI tools send them by the dozen;
+      // unless the ledger is behind, when record() gives their write to wait on too (backpressure).
       const waits = BILLABLE.has(kind) && !this.cacheHits.has(queryId);
-      const written = this.record(kind, sql, started, outcome, queryId, waits);
-      return waits ? written : undefined;
+      return this.record(kind, sql, started, outcome, queryId, waits);
     };
     return {
       ...execution,
@@ -563,10 +563,8 @@ export class GatewaySession implements BackendSession, SessionContext {
       record.savedCost = savedCost;
     }
     const collect = id !== undefined && costing !== undefined && (kind === 'query' || kind === 'copy');
-    if (!urgent && settled === undefined && !collect) {
-      ledger.enqueue(record);
-      return undefined;
-    }
+    // A promise only when the ledger is behind: then even a free statement waits for its record.
+    if (!urgent && settled === undefined && !collect) return ledger.enqueue(record);
     return this.written(ledger.record(record, { urgent }), settled, collect ? { id: id!, engines: this.lastEngines } : undefined);
   }
 

@@ -42,8 +42,18 @@ const MAX_STATEMENT_CHARS = 16 * 1024;
 const MAX_BATCH = 1000;
 /** Records per INSERT within a batch (see writeInChunks). */
 const CHUNK = 200;
-/** Records kept while the ledger's PostgreSQL is unreachable; past that the oldest are dropped and counted. */
+/**
+ * Records kept while the ledger's PostgreSQL is unreachable; past that the oldest tenth is dropped and
+ * counted (at once, not one record per new one: shifting a buffer this long per record would make every
+ * statement pay for it).
+ */
 const MAX_BUFFERED = 100_000;
+/**
+ * Records waiting past which one nobody waits for is waited for after all, while the ledger is being
+ * written: statements then go at the pace the ledger takes them instead of piling up until records are
+ * dropped (a stream of cache hits can outrun one PostgreSQL connection).
+ */
+const BACKLOG_WAIT = 4 * MAX_BATCH;
 const RETRY_MS = 2000;
 /** How long a record nobody waits for may wait for company before it is written. */
 const LAZY_FLUSH_MS = 200;
@@ -133,9 +143,18 @@ export class StatementLog {
     return new Promise<void>((resolve) => this.queue(r, urgent, resolve));
   }
 
-  /** Queues a record nobody waits for (written with the next batch, within LAZY_FLUSH_MS): record() without its promise. */
-  enqueue(r: StatementRecord): void {
-    this.queue(r, false, NOTHING);
+  /**
+   * Queues a record nobody waits for (written with the next batch, within LAZY_FLUSH_MS): record() without
+   * its promise. Unless the ledger is behind (BACKLOG_WAIT records waiting while writes succeed): then the
+   * promise of its write is returned, for the caller to wait on (backpressure, not loss).
+   */
+  enqueue(r: StatementRecord): Promise<void> | undefined {
+    if (this.buffer.length < BACKLOG_WAIT || this.retryTimer !== null) {
+      this.queue(r, false, NOTHING);
+      return undefined;
+    }
+    // Waited for, so written without waiting for company (LAZY_FLUSH_MS).
+    return new Promise<void>((resolve) => this.queue(r, true, resolve));
   }
 
   private queue(r: StatementRecord, urgent: boolean, done: () => void): void {
@@ -149,15 +168,15 @@ export class StatementLog {
     this.buffer.push({ record: r as StatementRecord & { id: string }, urgent, done });
     if (urgent) this.urgentQueued++;
     if (this.buffer.length > MAX_BUFFERED) {
-      const excess = this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
+      const excess = this.buffer.splice(0, this.buffer.length - MAX_BUFFERED + MAX_BUFFERED / 10);
       for (const p of excess) this.settle(p);
       this.dropped += excess.length;
     }
-    if (urgent) this.kick();
+    // A full batch needs no company.
+    if (urgent || this.buffer.length >= MAX_BATCH) this.kick();
     else this.kickLater();
   }
 
-  /** Resolves when everything queued so far has been written (or failed to be). */
   /**
    * The bytes an engine reported reading for a recorded statement, learned after it ended. Call it once
    * record() has resolved (the row must be written); a row not found (still buffered) is left as it is.
@@ -167,6 +186,7 @@ export class StatementLog {
     await this.pool.query('UPDATE ledger.statements SET actual_bytes = $2 WHERE id = $1', [id, bytes]);
   }
 
+  /** Resolves when everything queued so far has been written (or failed to be). */
   async flush(): Promise<void> {
     while (this.buffer.length > 0 || this.writing) {
       this.kick();
@@ -207,9 +227,9 @@ export class StatementLog {
 
   /**
    * Starts writing the next batch unless one is being written. When a write ends, the next starts at
-   * once only if a client waits for a record; records nobody waits for (cache hits, catalog statements)
-   * wait for company, so a steady stream of them is written in a few large INSERTs a second, not in
-   * back-to-back small ones that keep the ledger's PostgreSQL busy.
+   * once only if a client waits for a record or a full batch is waiting; records nobody waits for (cache
+   * hits, catalog statements) wait for company, so a steady stream of them is written in a few large
+   * INSERTs a second, not in back-to-back small ones that keep the ledger's PostgreSQL busy.
    */
   private kick(): void {
     if (this.writing || this.retryTimer || this.buffer.length === 0) return;
@@ -220,10 +240,10 @@ export class StatementLog {
       .finally(() => {
         this.writing = null;
         if (this.dropped > 0) {
-          this.opts.logger.error({ dropped: this.dropped }, 'ledger records dropped: the ledger was unreachable too long');
+          this.opts.logger.error({ dropped: this.dropped }, 'ledger records dropped: the ledger could not be written for too long');
           this.dropped = 0;
         }
-        if (this.urgentQueued > 0) this.kick();
+        if (this.urgentQueued > 0 || this.buffer.length >= MAX_BATCH) this.kick();
         else if (this.buffer.length > 0) this.kickLater();
       });
   }

@@ -170,6 +170,31 @@ describe('StatementLog group commit', () => {
     }
   });
 
+  it('past a backlog, a record nobody waits for is waited for after all: statements slow to the ledger\'s pace, nothing is dropped', async (t) => {
+    // No lazy flush (mocked timers): full batches and waited-for records must start their writes themselves.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const own = await StatementLog.open({ connection: db.target.clientConfig('admin'), instance: 'test', logger: silentLogger() });
+    try {
+      const waits: Array<Promise<void>> = [];
+      let firstWait = -1;
+      for (let i = 0; i < 5500; i++) {
+        const written = own.enqueue(record(10));
+        if (written === undefined) continue;
+        if (firstWait < 0) firstWait = i;
+        waits.push(written);
+      }
+      // The 1000th record starts a write of the first 1000; the next 4000 wait in the buffer; from then on
+      // each new one is handed its write to wait on.
+      assert.equal(firstWait, 5000);
+      assert.equal(waits.length, 500);
+      await Promise.all(waits);
+      assert.equal((await inserts(10)).rows, 5500);
+    } finally {
+      t.mock.timers.reset();
+      await own.close();
+    }
+  });
+
   it('a record written twice (a retry after a lost answer) is kept once, without blocking the rest', async () => {
     const first = record(7, 'query');
     await log.record(first);
