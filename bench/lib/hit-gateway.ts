@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -32,8 +32,15 @@ export async function startHitGateway(processes = 1): Promise<HitGateway> {
   await writeFile(script, `${CACHE_BENCH_QUERY};\n`);
   return {
     gateway,
-    pgbench: ([flag, n]) =>
-      run('pgbench', ['-n', '-M', 'extended', '-c', '8', '-j', '2', flag, String(n), '-f', script], { env: gateway.libpqEnv('alice'), timeoutMs: 600_000 }),
+    // stderr (a NOTICE per hit) into a file, as bench/lib/pgbench.ts does, not through this process.
+    pgbench: async ([flag, n]) => {
+      const stderr = await open(join(dir, 'stderr'), 'w');
+      try {
+        return await run('pgbench', ['-n', '-M', 'extended', '-c', '8', '-j', '2', flag, String(n), '-f', script], { env: gateway.libpqEnv('alice'), timeoutMs: 600_000, stderrFd: stderr.fd });
+      } finally {
+        await stderr.close();
+      }
+    },
     stop: async () => {
       await rm(dir, { recursive: true, force: true });
       await gateway.stop();

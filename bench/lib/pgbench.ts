@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { open, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../test/helpers/proc.ts';
@@ -31,8 +31,20 @@ export async function pgbench(target: Target, sql: string, opts: { clients: numb
     const script = join(dir, 'query.sql');
     await writeFile(script, `${sql};\n`);
     const args = ['-n', '-M', opts.mode ?? 'extended', '-c', String(opts.clients), '-j', String(threads), '-T', String(opts.seconds), '-f', script, '-l', '--log-prefix', join(dir, 'log')];
-    const r = await run('pgbench', args, { env: target.libpqEnv('alice'), timeoutMs: (opts.seconds + 120) * 1000 });
-    if (r.code !== 0) throw new Error(`pgbench against ${target.kind} failed (${r.code}): ${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}`);
+    // pgbench prints every NOTICE (a cache hit's) on stderr: into a file, not through a pipe into this
+    // process, which would spend ~20% of a core reading them while the measured servers compete for it.
+    const stderrPath = join(dir, 'stderr');
+    const stderrFile = await open(stderrPath, 'w');
+    let r: Awaited<ReturnType<typeof run>>;
+    try {
+      r = await run('pgbench', args, { env: target.libpqEnv('alice'), timeoutMs: (opts.seconds + 120) * 1000, stderrFd: stderrFile.fd });
+    } finally {
+      await stderrFile.close();
+    }
+    if (r.code !== 0) {
+      const stderr = (await readFile(stderrPath, 'utf8')).slice(-2000);
+      throw new Error(`pgbench against ${target.kind} failed (${r.code}): ${stderr}\n${r.stdout.slice(-2000)}`);
+    }
     const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout)?.[1]);
     const failed = Number(/number of failed transactions: (\d+)/.exec(r.stdout)?.[1] ?? 0);
     // Per transaction: client_id transaction_no time_us script_no time_epoch time_us_part.

@@ -12,17 +12,19 @@ export interface RunOptions extends SpawnOptions {
   input?: string;
   /** Kill the child (SIGKILL) after this many ms; the promise then rejects. Default 60 s. */
   timeoutMs?: number;
+  /** The child's stderr goes to this open file instead of being captured (`stderr` is then ''). */
+  stderrFd?: number;
 }
 
 /** Run a program to completion, capturing stdout and stderr; never throws on a non-zero exit. */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const { input, timeoutMs = 60_000, ...spawnOpts } = opts;
+  const { input, timeoutMs = 60_000, stderrFd, ...spawnOpts } = opts;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...spawnOpts, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { ...spawnOpts, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', stderrFd ?? 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${cmd} ${args.join(' ')}: timed out after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
