@@ -52,15 +52,23 @@ export function decideCaching(
   const { reason, text } = textFacts(c.sql);
   if (reason) return { bypass: reason };
   if (text === null) return { bypass: 'unreadable statement' };
-  const tables = [...new Set(c.tables.map((t) => `${t.engine}:${t.schema}.${t.name}`))].sort().join('\u0000');
-  const check = () => tableVersions(c.tables, connector);
-  const known = () => knownTableVersions(c.tables, connector);
-  const v = latestKnown ? cache.versions.latest(tables, check, known) : cache.versions.versions(tables, check, known);
-  const decide = (v: Versions): CacheDecision => {
-    if ('untrusted' in v) return { bypass: v.untrusted };
-    const ttlMs = (v.unknown ? options.unknownVersionTtlSeconds : options.ttlSeconds) * 1000;
-    if (ttlMs <= 0) return { bypass: 'data version unknown and cache.unknownVersionTtlSeconds is 0' };
-    return { key: cacheKey({ text, params: c.params, engines: c.engines, versions: v.versions, scope: c.team, settings: c.settings }), ttlMs };
-  };
-  return v instanceof Promise ? v.then(decide) : decide(v);
+  const tables = c.tables.length === 1 ? tableName(c.tables[0]!) : [...new Set(c.tables.map(tableName))].sort().join('\u0000');
+  // Closures passed as arguments, not kept in named constants: tsx's keepNames wraps every named
+  // closure in a __name call, per statement here.
+  const v = latestKnown
+    ? cache.versions.latest(tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector))
+    : cache.versions.versions(tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector));
+  return v instanceof Promise ? v.then((known) => decision(known, c, text, options)) : decision(v, c, text, options);
+}
+
+function tableName(t: TableOnEngine): string {
+  return `${t.engine}:${t.schema}.${t.name}`;
+}
+
+/** The decision once the data versions are known. */
+function decision(v: Versions, c: CacheCandidate, text: string, options: CacheOptions): CacheDecision {
+  if ('untrusted' in v) return { bypass: v.untrusted };
+  const ttlMs = (v.unknown ? options.unknownVersionTtlSeconds : options.ttlSeconds) * 1000;
+  if (ttlMs <= 0) return { bypass: 'data version unknown and cache.unknownVersionTtlSeconds is 0' };
+  return { key: cacheKey({ text, params: c.params, engines: c.engines, versions: v.versions, scope: c.team, settings: c.settings }), ttlMs };
 }

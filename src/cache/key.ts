@@ -21,15 +21,15 @@ export interface KeyParts {
  * a key's length in its entry's size.
  */
 export function cacheKey(p: KeyParts): string {
-  let key = '';
-  const add = (s: string) => (key += `${s.length}:${s}`);
-  add(p.text);
-  add(p.params.length > 0 ? valuesKey(p.params) : '');
-  add(p.engines);
-  const tables = p.versions.size === 1 ? [...p.versions.keys()] : [...p.versions.keys()].sort();
-  for (const t of tables) add(`${t}=${p.versions.get(t)!}`);
-  add('|');
-  add(p.scope);
-  for (const s of p.settings) add(s);
+  let key = part(p.text) + part(p.params.length > 0 ? valuesKey(p.params) : '') + part(p.engines);
+  if (p.versions.size === 1) for (const [t, v] of p.versions) key += part(`${t}=${v}`);
+  else for (const t of [...p.versions.keys()].sort()) key += part(`${t}=${p.versions.get(t)!}`);
+  key += part('|') + part(p.scope);
+  for (const s of p.settings) key += part(s);
   return key;
+}
+
+/** One part, length-prefixed. */
+function part(s: string): string {
+  return `${s.length}:${s}`;
 }
