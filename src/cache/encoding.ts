@@ -33,7 +33,8 @@ export function compactBatch(batch: RowBatch): { batch: RowBatch; bytes: number 
     bytes += 16 + 8 * copy.length;
     for (const v of copy) bytes += valueBytes(v);
   }
-  return { batch: { rowCount: batch.rowCount, columns }, bytes };
+  // Never written to again: the wire may keep the DataRows it made of it (RowBatch.immutable).
+  return { batch: { rowCount: batch.rowCount, columns, immutable: true }, bytes };
 }
 
 function typedColumn(col: ArrayLike<PgValue>, n: number): Float64Array | BigInt64Array | null {

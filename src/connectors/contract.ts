@@ -20,6 +20,11 @@ export interface ColumnInfo {
 export interface RowBatch {
   readonly rowCount: number;
   readonly columns: ReadonlyArray<ArrayLike<PgValue>>;
+  /**
+   * The batch and its columns never change once handed out (a cached result's): a consumer may keep
+   * what it made of it, by the object's identity (the wire keeps the DataRows it encoded).
+   */
+  readonly immutable?: true;
 }
 
 /** What one statement produced after it finished; rows and bytes as known by the engine. */

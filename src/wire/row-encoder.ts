@@ -65,9 +65,37 @@ export class RowEncoder {
 
   /** Writes rows [from, to) of the batch as DataRows. */
   write(w: BackendWriter, batch: RowBatch, from: number, to: number): void {
+    const whole = batch.immutable === true && from === 0 && to === batch.rowCount;
+    if (!whole) {
+      w.dataRowsColumnar(batch.columns, this.kinds, this.encoders, from, to);
+      return;
+    }
+    const kept = this.kept;
+    if (kept !== null && kept.batch === batch && kept.bytes !== null) {
+      w.raw(kept.bytes);
+      return;
+    }
+    const before = w.length;
     w.dataRowsColumnar(batch.columns, this.kinds, this.encoders, from, to);
+    const n = w.length - before;
+    // A large result is not held on to (not even the batch: it may leave the cache meanwhile).
+    if (n > MAX_KEPT_BYTES) this.kept = null;
+    // The second time in a row (a session re-running a cached query), the bytes are kept for the next.
+    else if (kept !== null && kept.batch === batch) kept.bytes = w.copyOfLast(n);
+    else this.kept = { batch, bytes: null };
   }
+
+  /**
+   * The last immutable batch written whole (a cached result's), and once it was written twice in a row,
+   * its DataRows: a session re-running a cached query sends the same bytes, a copy instead of encoding
+   * every value again (~15% of a cache hit's CPU for a 24-row result). Valid for as long as this encoder
+   * is, since columns, formats and settings are fixed for it (reusableFor).
+   */
+  private kept: { batch: RowBatch; bytes: Buffer | null } | null = null;
 }
+
+/** DataRows kept per encoder at most (one per session): dashboard-sized results, not exports. */
+const MAX_KEPT_BYTES = 16 * 1024;
 
 /** Types whose canonical value (a string, see pgtypes/values.ts) is exactly PostgreSQL's text output. */
 const TEXT_IDENTITY = new Set<number>([OID.text, OID.varchar, OID.bpchar, OID.name, OID.json, OID.uuid]);

@@ -111,6 +111,12 @@ export class BufferWriter {
     this.bytes(b);
   }
 
+  /** A copy of the last `n` bytes written (not yet flushed), e.g. to write them again later with raw(). */
+  copyOfLast(n: number): Buffer {
+    if (n < 0 || n > this.pos - this.flushed) throw new RangeError(`copyOfLast(${n}): only ${this.pos - this.flushed} bytes are unflushed`);
+    return Buffer.from(this.buf.subarray(this.pos - n, this.pos));
+  }
+
   /** Writes a string as UTF-8 without a terminator; returns the number of bytes written. */
   string(s: string): number {
     const max = s.length * 3;

@@ -56,6 +56,61 @@ describe('RowEncoder', () => {
   });
 });
 
+describe('RowEncoder: DataRows of an immutable batch kept for the next write of it', () => {
+  /** A writer that counts how often values are encoded (dataRowsColumnar calls). */
+  class CountingWriter extends BackendWriter {
+    encoded = 0;
+    override dataRowsColumnar(...args: Parameters<BackendWriter['dataRowsColumnar']>): void {
+      this.encoded++;
+      super.dataRowsColumnar(...args);
+    }
+  }
+  const frozen = (): RowBatch => ({ ...batchOf(rows.slice(0, 2)), immutable: true });
+
+  it('sends the same bytes every time, encoding them twice and copying them from the third', () => {
+    const batch = frozen();
+    const enc = new RowEncoder(columns, [], DEFAULT_OUTPUT_SETTINGS);
+    const w = new CountingWriter(64);
+    const expected = (() => {
+      const ref = new BackendWriter();
+      new RowEncoder(columns, [], DEFAULT_OUTPUT_SETTINGS).write(ref, batchOf(rows.slice(0, 2)), 0, 2);
+      return ref.flush();
+    })();
+    for (let i = 0; i < 4; i++) {
+      w.commandComplete('between'); // other messages around it, and flushes in between
+      enc.write(w, batch, 0, 2);
+      const out = w.flush();
+      assert.deepEqual(out.subarray(out.length - expected.length), expected, `write ${i + 1}`);
+    }
+    assert.equal(w.encoded, 2);
+  });
+
+  it('encodes every time a batch that is not immutable, a part of a batch, or another batch in between', () => {
+    const enc = new RowEncoder(columns, [], DEFAULT_OUTPUT_SETTINGS);
+    const w = new CountingWriter();
+    const live = batchOf(rows.slice(0, 2));
+    for (let i = 0; i < 3; i++) enc.write(w, live, 0, 2);
+    assert.equal(w.encoded, 3);
+    const batch = frozen();
+    for (let i = 0; i < 3; i++) enc.write(w, batch, 1, 2);
+    assert.equal(w.encoded, 6);
+    const other = frozen();
+    for (let i = 0; i < 3; i++) {
+      enc.write(w, batch, 0, 2);
+      enc.write(w, other, 0, 2);
+    }
+    assert.equal(w.encoded, 12);
+  });
+
+  it('keeps nothing of a large result', () => {
+    const big: RowBatch = { rowCount: 1, columns: [['x'.repeat(20_000)]], immutable: true };
+    const enc = new RowEncoder([col('t', OID.text)], [], DEFAULT_OUTPUT_SETTINGS);
+    const w = new CountingWriter();
+    for (let i = 0; i < 3; i++) enc.write(w, big, 0, 1);
+    assert.equal(w.encoded, 3);
+  });
+});
+
 describe('writeShortFloat8', () => {
   const check = (v: number): void => {
     const buf = Buffer.alloc(40);
