@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { RowBatch } from '../connectors/contract.ts';
+import type { ColumnInfo, RowBatch } from '../connectors/contract.ts';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { PgValue } from '../pgtypes/values.ts';
@@ -151,15 +151,36 @@ class StatementControl {
 
 /** Notices and ParameterStatus from running statements, into the session's output; made once per session. */
 function wireEvents(out: BackendWriter): SessionEvents {
+  /**
+   * The last plain notice (no detail, no hint) as sent: a session re-running a cached query gets the
+   * same one each time (the cache hit's), sent as a copy of its bytes.
+   */
+  let last: { message: string; severity: string; code: string; bytes: Buffer } | null = null;
   return {
     notice: (message, o) => {
-      const f: NoticeFields = { severity: o?.severity ?? 'NOTICE', code: o?.sqlstate ?? '00000', message };
+      const severity = o?.severity ?? 'NOTICE';
+      const code = o?.sqlstate ?? '00000';
+      const plain = !o?.detail && !o?.hint;
+      if (plain && last !== null && last.message === message && last.severity === severity && last.code === code) {
+        out.raw(last.bytes);
+        return;
+      }
+      const f: NoticeFields = { severity, code, message };
       if (o?.detail) f.detail = o.detail;
       if (o?.hint) f.hint = o.hint;
+      const before = out.length;
       out.noticeResponse(f);
+      if (plain) last = { message, severity, code, bytes: out.copyOfLast(out.length - before) };
     },
     parameterStatus: (name, value) => out.parameterStatus(name, value),
   };
+}
+
+/** Whether two result-format lists ask the same format of each of `columns` columns ([] all text, [f] all f). */
+function sameFormats(a: readonly FormatCode[], b: readonly FormatCode[], columns: number): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < columns; i++) if (formatCodeAt(a, i) !== formatCodeAt(b, i)) return false;
+  return true;
 }
 
 const NO_PARAMS: readonly PgValue[] = [];
@@ -193,6 +214,8 @@ export class WireSession {
   private readonly events: SessionEvents = wireEvents(this.out);
   /** The last row encoder made, reused by the next result with the same columns, formats and settings. */
   private lastEncoder: RowEncoder | null = null;
+  /** The last RowDescription sent (see rowDescription()). */
+  private lastRowDescription: { columns: readonly ColumnInfo[]; formats: readonly FormatCode[]; bytes: Buffer } | null = null;
   private readonly onStepFailed = (e: unknown): void => this.stepFailed(e);
   private processing = false;
   private secretKey = randomBytes(4);
@@ -618,7 +641,7 @@ export class WireSession {
         const exec = await this.startExecution(text, null, NO_PARAMS);
         let writer: RowWriter | null;
         try {
-          if (exec.columns && !exec.copyOut) this.out.rowDescription(describeColumns(exec.columns, NO_FORMATS));
+          if (exec.columns && !exec.copyOut) this.rowDescription(exec.columns, NO_FORMATS);
           writer = this.rowWriter(exec, NO_FORMATS);
         } catch (e) {
           await this.abandonExecution(exec, e);
@@ -871,15 +894,30 @@ export class WireSession {
       if (!s) throw new GatewayError('INVALID_STATEMENT_NAME', name === '' ? 'unnamed prepared statement does not exist' : `prepared statement "${name}" does not exist`);
       this.out.parameterDescription(s.prepared?.paramTypes ?? []);
       const cols = s.prepared?.columns;
-      if (cols) this.out.rowDescription(describeColumns(cols, []));
+      if (cols) this.rowDescription(cols, NO_FORMATS);
       else this.out.noData();
       return;
     }
     const p = this.portals.get(name);
     if (!p) throw new GatewayError('INVALID_CURSOR_NAME', `portal "${name}" does not exist`);
     const cols = p.execution?.columns ?? p.statement.prepared?.columns;
-    if (cols) this.out.rowDescription(describeColumns(cols, p.resultFormats));
+    if (cols) this.rowDescription(cols, p.resultFormats);
     else this.out.noData();
+  }
+
+  /**
+   * RowDescription of result columns in the given formats; the same columns (the same array: a kept
+   * prepared statement's) in the same formats as last time are sent as a copy of the bytes sent then.
+   */
+  private rowDescription(columns: readonly ColumnInfo[], formats: readonly FormatCode[]): void {
+    const last = this.lastRowDescription;
+    if (last !== null && last.columns === columns && sameFormats(last.formats, formats, columns.length)) {
+      this.out.raw(last.bytes);
+      return;
+    }
+    const before = this.out.length;
+    this.out.rowDescription(describeColumns(columns, formats));
+    this.lastRowDescription = { columns, formats: [...formats], bytes: this.out.copyOfLast(this.out.length - before) };
   }
 
   private execute(portalName: string, maxRows: number): Promise<void> | void {

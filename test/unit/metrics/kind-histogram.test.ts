@@ -37,7 +37,7 @@ describe('KindHistogram', () => {
       h.observe({ kind }, v);
     }
     const sorted = (json: Awaited<ReturnType<Registry['getMetricsAsJSON']>>) =>
-      json.map((m) => ({ ...m, values: [...m.values].map((v) => ({ metricName: v.metricName, labels: v.labels, value: v.value })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) }));
+      json.map((m) => ({ ...m, values: [...m.values].map((v) => ({ metricName: (v as { metricName?: string }).metricName, labels: v.labels, value: v.value })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) }));
     const ourJson = await ours.getMetricsAsJSON();
     const theirJson = await theirs.getMetricsAsJSON();
     assert.deepEqual(sorted(ourJson), sorted(theirJson));
