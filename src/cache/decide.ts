@@ -6,7 +6,7 @@ import { cacheKey } from './key.ts';
 import { cacheText } from './normalize.ts';
 import type { CacheOptions } from './options.ts';
 import type { VersionGate } from './version-gate.ts';
-import { knownTableVersions, tableVersions, type TableOnEngine, type Versions } from './versions.ts';
+import { knownTableVersions, tableKey, tableVersions, type TableOnEngine, type Versions } from './versions.ts';
 import { uncacheableReason } from './volatile.ts';
 
 /** A routed statement, as much of it as the cache needs. */
@@ -52,17 +52,13 @@ export function decideCaching(
   const { reason, text } = textFacts(c.sql);
   if (reason) return { bypass: reason };
   if (text === null) return { bypass: 'unreadable statement' };
-  const tables = c.tables.length === 1 ? tableName(c.tables[0]!) : [...new Set(c.tables.map(tableName))].sort().join('\u0000');
+  const tables = c.tables.length === 1 ? tableKey(c.tables[0]!) : [...new Set(c.tables.map(tableKey))].sort().join('\u0000');
   // Closures passed as arguments, not kept in named constants: tsx's keepNames wraps every named
   // closure in a __name call, per statement here.
   const v = latestKnown
     ? cache.versions.latest(tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector))
     : cache.versions.versions(tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector));
   return v instanceof Promise ? v.then((known) => decision(known, c, text, options)) : decision(v, c, text, options);
-}
-
-function tableName(t: TableOnEngine): string {
-  return `${t.engine}:${t.schema}.${t.name}`;
 }
 
 /** The decision once the data versions are known. */

@@ -10,6 +10,11 @@ export interface TableOnEngine {
 /** Per table 'engine:schema.name' → version ('?' where the engine has no notion of one), or why there is none to trust. */
 export type Versions = { versions: Map<string, string>; unknown: boolean } | { untrusted: string };
 
+/** A table's key in Versions, and in the VersionGate key of a set of tables: 'engine:schema.name'. */
+export function tableKey(t: TableOnEngine): string {
+  return `${t.engine}:${t.schema}.${t.name}`;
+}
+
 /**
  * tableVersions' answer when every engine knows it without I/O (Connector.knownDataVersions); undefined
  * when one has to check.
@@ -19,7 +24,7 @@ export function knownTableVersions(tables: readonly TableOnEngine[], connector: 
   let unknown = false;
   for (const t of tables) {
     const c = connector(t.engine);
-    const key = `${t.engine}:${t.schema}.${t.name}`;
+    const key = tableKey(t);
     if (!c.dataVersion) {
       unknown = true;
       versions.set(key, '?');
@@ -47,7 +52,7 @@ export async function tableVersions(tables: readonly TableOnEngine[], connector:
     const c = connector(engine);
     if (!c.dataVersion) {
       unknown = true;
-      for (const t of reads) versions.set(`${engine}:${t.schema}.${t.name}`, '?');
+      for (const t of reads) versions.set(tableKey(t), '?');
       continue;
     }
     let got: Map<string, string>;
@@ -59,7 +64,7 @@ export async function tableVersions(tables: readonly TableOnEngine[], connector:
     for (const t of reads) {
       const v = got.get(`${t.schema}.${t.name}`);
       if (v === undefined) return { untrusted: `no trustworthy data version of ${t.schema}.${t.name} on ${engine}` };
-      versions.set(`${engine}:${t.schema}.${t.name}`, v);
+      versions.set(tableKey(t), v);
     }
   }
   return { versions, unknown };
