@@ -27,7 +27,7 @@ import { build as buildHttp, type CacheAdmin, type MetricsSource, type Migration
 import type { Logger } from '../log/index.ts';
 import { VERSION } from '../version.ts';
 import { PgServer, WireSignInLimiter, type PgServerOptions } from '../wire/index.ts';
-import { ServingProcesses, sumCacheMetrics, tellPrimary, type MetastoreAddress, type WorkerGateway } from '../serving/index.ts';
+import { PrimaryResults, ServingProcesses, sumCacheMetrics, tellPrimary, type MetastoreAddress, type WorkerGateway } from '../serving/index.ts';
 import { startMetastore, type Metastore, type MetastoreSource } from './metastore.ts';
 
 /** The private DuckDB that joins statements spanning engines when no DuckDB engine is configured. */
@@ -267,6 +267,8 @@ export async function startServingWorker(config: Config, logger: Logger, role: W
       forwardCancel: (processId, key) => tellPrimary({ type: 'cancel', processId, key: key.toString('hex') }),
     },
   });
+  // A miss here asks the primary's cache first: a result is computed once for all the processes.
+  serving.cache.shareWith(new PrimaryResults());
   return {
     acceptHandedOver: (socket) => serving.pg.acceptHandedOver(socket),
     cancelHere: (processId, key) => serving.pg.cancelHere(processId, key),
@@ -391,6 +393,7 @@ export async function startGateway(config: Config, logger: Logger, opts: { onDem
         start: { config, logLevel: logger.level, metastore: serving.metastore?.address ?? null, mockAuthSecret: mockAuthSecret.toString('hex') },
         cancelHere: (processId, key) => pg.cancelHere(processId, key),
         signInHere: (event) => primaryLimiter?.apply(event),
+        sharedCache: serving.cache,
         logger: logger.child({ component: 'serving' }),
       });
     }

@@ -6,6 +6,7 @@
  * to the client and replayed through the same wire encoder (streams.ts).
  */
 export { ResultCache, type CacheEntry, type Claim, type Lookup } from './result-cache.ts';
+export type { SharedEntry, SharedResults } from './shared.ts';
 export { CACHE_DEFAULTS, type CacheOptions } from './options.ts';
 export type { CacheMetrics } from './metrics.ts';
 export { decideCaching, type CacheCandidate, type CacheDecision } from './decide.ts';

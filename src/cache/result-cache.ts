@@ -3,6 +3,7 @@ import type { RecordedResult } from './streams.ts';
 import { CACHE_DEFAULTS, type CacheOptions } from './options.ts';
 import { emptyMetrics, type CacheMetrics } from './metrics.ts';
 import { VersionGate } from './version-gate.ts';
+import type { SharedEntry, SharedResults } from './shared.ts';
 
 /**
  * What an entry costs beyond its values and key: the entry and result objects, the arrays of batches and
@@ -30,6 +31,12 @@ export interface Claim {
 
 export type Lookup = { hit: CacheEntry } | { claim: Claim };
 
+/** Where a claim's result goes besides this cache: the shared tier, under its claim there (if any). */
+interface SharedLink {
+  shared: SharedResults;
+  claimId: number | null;
+}
+
 /**
  * Results by key (key.ts), in an LRU bounded by their bytes and by TTL, with single flight: while one
  * statement runs for a key, others with the key wait for its result instead of running the engine too.
@@ -43,6 +50,8 @@ export class ResultCache {
   /** Data-version checks, shared by concurrent statements reading the same tables. */
   readonly versions: VersionGate;
   private changes = 0;
+  /** Another process's cache asked on a miss here (serving workers; shared.ts). */
+  private shared: SharedResults | null = null;
 
   constructor(options: Partial<CacheOptions> = {}, private readonly now: () => number = Date.now) {
     this.options = { ...CACHE_DEFAULTS, ...options };
@@ -72,10 +81,43 @@ export class ResultCache {
     if (hit) return this.hit(hit);
     const running = this.inflight.get(key);
     if (running) return this.follow(key, running);
-    this.counts.misses++;
     let settle!: (e: CacheEntry | null) => void;
     this.inflight.set(key, new Promise((resolve) => (settle = resolve)));
-    return { claim: this.claim(key, settle) };
+    if (this.shared) return this.lookupShared(key, this.shared, settle);
+    this.counts.misses++;
+    return { claim: this.claim(key, settle, null) };
+  }
+
+  /**
+   * Makes another process's cache the second tier of this one: a miss here asks it before running the
+   * statement, and results computed here are shared with it (server.processes > 1; see shared.ts).
+   */
+  shareWith(shared: SharedResults): void {
+    this.shared = shared;
+  }
+
+  /**
+   * lookup() on behalf of another process (this one keeps the shared tier): its entry and remaining TTL,
+   * or a claim whose store comes from that process. Not counted here: the asking process counts its
+   * statement's hit or miss.
+   */
+  async lookupForPeer(key: string): Promise<SharedEntry | { claim: Claim }> {
+    const held = this.lru.get(key);
+    if (held) return { entry: held, ttlMs: this.remainingTtl(key) };
+    const running = this.inflight.get(key);
+    if (running) {
+      const entry = await running;
+      if (entry) return { entry, ttlMs: this.remainingTtl(key) };
+      return { claim: this.claim(key, null, null, true) };
+    }
+    let settle!: (e: CacheEntry | null) => void;
+    this.inflight.set(key, new Promise((resolve) => (settle = resolve)));
+    return { claim: this.claim(key, settle, null, true) };
+  }
+
+  /** A result another process computed without a claim here (it ran alone after a failed leader): kept if new. */
+  storeFromPeer(key: string, shared: SharedEntry): void {
+    if (!this.lru.has(key)) this.keep(key, shared.entry, shared.ttlMs);
   }
 
   /**
@@ -114,7 +156,40 @@ export class ResultCache {
     if (entry) return this.hit(entry);
     // The leader failed or its result was not cacheable: run alone (and store if this one is).
     this.counts.misses++;
-    return { claim: this.claim(key, null) };
+    return { claim: this.claim(key, null, this.shared && { shared: this.shared, claimId: null }) };
+  }
+
+  /** A miss here with a shared tier: its entry (kept here too), or a claim there to run the statement. */
+  private async lookupShared(key: string, shared: SharedResults, settle: (e: CacheEntry | null) => void): Promise<Lookup> {
+    let answer: SharedEntry | { claimId: number } | null;
+    try {
+      answer = await shared.lookup(key);
+    } catch {
+      // The shared tier is gone (the primary stopping): this process runs it alone.
+      answer = null;
+    }
+    if (answer && 'entry' in answer) {
+      const entry = answer.entry;
+      this.keep(key, entry, answer.ttlMs);
+      this.inflight.delete(key);
+      settle(entry);
+      return this.hit(entry);
+    }
+    this.counts.misses++;
+    return { claim: this.claim(key, settle, { shared, claimId: answer ? answer.claimId : null }) };
+  }
+
+  /** An entry made elsewhere, kept for what is left of its TTL (nothing counted: it was stored where it ran). */
+  private keep(key: string, entry: CacheEntry, ttlMs: number): void {
+    if (ttlMs <= 0 || entry.bytes > this.options.maxEntryBytes) return;
+    this.lru.set(key, entry, { ttl: Math.min(ttlMs, this.options.ttlSeconds * 1000) });
+    this.changes++;
+  }
+
+  /** What is left of a held entry's TTL (0 if it is not held: too large for the bounds, or gone). */
+  private remainingTtl(key: string): number {
+    const left = this.lru.getRemainingTTL(key);
+    return Number.isFinite(left) ? Math.max(0, left) : this.options.ttlSeconds * 1000;
   }
 
   private hit(entry: CacheEntry): Lookup {
@@ -123,29 +198,36 @@ export class ResultCache {
     return { hit: entry };
   }
 
-  private claim(key: string, settle: ((e: CacheEntry | null) => void) | null): Claim {
+  /**
+   * `link`: the shared tier to give the result to (and the claim there to settle). `forPeer`: the
+   * statement runs in another process, which counts it.
+   */
+  private claim(key: string, settle: ((e: CacheEntry | null) => void) | null, link: SharedLink | null, forPeer = false): Claim {
     let done = false;
-    const finish = (entry: CacheEntry | null) => {
+    const finish = (entry: CacheEntry | null, ttlMs = 0) => {
       if (done) return;
       done = true;
       if (settle) {
         this.inflight.delete(key);
         settle(entry);
       }
+      if (link && entry) link.shared.store(key, link.claimId, { entry, ttlMs });
+      else if (link?.claimId != null) link.shared.abandon(link.claimId);
     };
     return {
       store: (result, meta) => {
         if (done) return;
         if (result.bytes > this.options.maxEntryBytes || meta.ttlMs <= 0) {
-          this.counts.tooLarge += result.bytes > this.options.maxEntryBytes ? 1 : 0;
+          if (!forPeer) this.counts.tooLarge += result.bytes > this.options.maxEntryBytes ? 1 : 0;
           return finish(null);
         }
         const entry: CacheEntry = { ...result, cachedAt: this.now(), cost: meta.cost };
-        this.lru.set(key, entry, { ttl: Math.min(meta.ttlMs, this.options.ttlSeconds * 1000) });
+        const ttlMs = Math.min(meta.ttlMs, this.options.ttlSeconds * 1000);
+        this.lru.set(key, entry, { ttl: ttlMs });
         this.changes++;
-        this.counts.stores++;
+        if (!forPeer) this.counts.stores++;
         // Waiters get the entry even if it was too large for the LRU's bounds: it is complete.
-        finish(entry);
+        finish(entry, ttlMs);
       },
       abandon: () => finish(null),
     };

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import type { CacheMetrics } from '../cache/index.ts';
+import type { CacheMetrics, SharedEntry } from '../cache/index.ts';
 import type { SignInEvent } from '../wire/index.ts';
 
 /** Where the primary's embedded PostgreSQL (catalog and ledger) listens; the workers connect to it. */
@@ -35,6 +35,8 @@ export type ToWorker =
   /** A sign-in failure or success another process counted: every process's limiter counts it. */
   | { type: 'signIn'; event: SignInEvent }
   | { type: 'ask'; id: number; question: WorkerQuestion }
+  /** The shared cache's answer to a worker's cacheLookup: the result, or a claim to run the statement. */
+  | { type: 'cacheAnswer'; id: number; found?: SharedEntry; claimId?: number; error?: string }
   | { type: 'stop'; graceMs: number };
 
 export type FromWorker =
@@ -45,6 +47,10 @@ export type FromWorker =
   | { type: 'cancel'; processId: number; key: string }
   | { type: 'signIn'; event: SignInEvent }
   | { type: 'answer'; id: number; value?: unknown; error?: string }
+  /** The shared result cache (the primary's), asked on a miss in the worker's own: see cache/shared.ts. */
+  | { type: 'cacheLookup'; id: number; key: string }
+  | { type: 'cacheStore'; key: string; claimId: number | null; shared: SharedEntry }
+  | { type: 'cacheAbandon'; claimId: number }
   | { type: 'stopped' };
 
 /** The cache's figures from every serving process, summed (bounds are each process's). */

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import type { Claim, ResultCache } from '../cache/index.ts';
 import { GatewayError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { slotOf, type ConnectionBalancer, type SignInEvent } from '../wire/index.ts';
@@ -24,6 +25,8 @@ export interface ServingProcessesOptions {
   cancelHere: (processId: number, key: Buffer) => void;
   /** Counts a sign-in outcome a worker saw in this process's limiter. */
   signInHere: (event: SignInEvent) => void;
+  /** This process's result cache: the shared tier of the workers' (cache/shared.ts). */
+  sharedCache?: Pick<ResultCache, 'lookupForPeer' | 'storeFromPeer'>;
   logger: Logger;
 }
 
@@ -34,6 +37,8 @@ interface Worker {
   /** Connections handed to it and not yet closed. */
   connections: number;
   answers: Map<number, (answer: { value?: unknown; error?: string }) => void>;
+  /** Claims in the shared cache it holds (its statements run for them), by id. */
+  claims: Map<number, Claim>;
   exited: Promise<void>;
 }
 
@@ -49,6 +54,7 @@ export class ServingProcesses implements ConnectionBalancer {
   private readonly respawnDelay = new Map<number, number>();
   private stopping = false;
   private nextQuestion = 1;
+  private nextClaim = 1;
   private turn = 0;
 
   private constructor(private readonly opts: ServingProcessesOptions) {}
@@ -161,7 +167,7 @@ export class ServingProcesses implements ConnectionBalancer {
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
     const child = fork(this.opts.entry, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let exitedResolve!: () => void;
-    const worker: Worker = { slot, child, ready: false, connections: 0, answers: new Map(), exited: new Promise((r) => (exitedResolve = r)) };
+    const worker: Worker = { slot, child, ready: false, connections: 0, answers: new Map(), claims: new Map(), exited: new Promise((r) => (exitedResolve = r)) };
     this.workers.set(slot, worker);
     return new Promise<void>((resolve, reject) => {
       child.on('message', (m: FromWorker) => {
@@ -188,6 +194,20 @@ export class ServingProcesses implements ConnectionBalancer {
             worker.answers.get(m.id)?.({ ...(m.value !== undefined && { value: m.value }), ...(m.error !== undefined && { error: m.error }) });
             worker.answers.delete(m.id);
             break;
+          case 'cacheLookup':
+            this.lookupForWorker(worker, m.id, m.key);
+            break;
+          case 'cacheStore': {
+            const claim = m.claimId === null ? undefined : worker.claims.get(m.claimId);
+            if (m.claimId !== null) worker.claims.delete(m.claimId);
+            if (claim) claim.store(m.shared.entry, { cost: m.shared.entry.cost, ttlMs: m.shared.ttlMs });
+            else this.opts.sharedCache?.storeFromPeer(m.key, m.shared);
+            break;
+          }
+          case 'cacheAbandon':
+            worker.claims.get(m.claimId)?.abandon();
+            worker.claims.delete(m.claimId);
+            break;
           case 'stopped':
             break;
         }
@@ -203,6 +223,9 @@ export class ServingProcesses implements ConnectionBalancer {
         worker.connections = 0;
         for (const answer of worker.answers.values()) answer({ error: 'the process exited' });
         worker.answers.clear();
+        // Its statements will not finish: whoever waits for their results runs the statement instead.
+        for (const claim of worker.claims.values()) claim.abandon();
+        worker.claims.clear();
         if (this.workers.get(slot) === worker) this.workers.delete(slot);
         exitedResolve();
         if (!wasReady) reject(new GatewayError('ENGINE_UNAVAILABLE', `serving process ${slot} exited while starting (${signal ?? `code ${code}`})`));
@@ -217,6 +240,23 @@ export class ServingProcesses implements ConnectionBalancer {
       });
       this.send(worker, { type: 'start', slot, slots: this.opts.slots, ...this.opts.start });
     });
+  }
+
+  /** A worker's miss, answered from this process's cache: the result, or a claim the worker runs for. */
+  private lookupForWorker(worker: Worker, id: number, key: string): void {
+    const cache = this.opts.sharedCache;
+    if (!cache) return this.send(worker, { type: 'cacheAnswer', id, error: 'no shared cache' });
+    cache.lookupForPeer(key).then(
+      (found) => {
+        if ('entry' in found) return this.send(worker, { type: 'cacheAnswer', id, found });
+        // A worker gone meanwhile runs nothing: the claim is given up at once.
+        if (!worker.child.connected) return found.claim.abandon();
+        const claimId = this.nextClaim++;
+        worker.claims.set(claimId, found.claim);
+        this.send(worker, { type: 'cacheAnswer', id, claimId });
+      },
+      (err: unknown) => this.send(worker, { type: 'cacheAnswer', id, error: (err as Error).message }),
+    );
   }
 
   private send(worker: Worker, message: ToWorker): void {
