@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { servingProcesses } from '../src/config/processes.ts';
 import { startGateway } from '../test/helpers/gateway.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import type { Target } from '../test/helpers/target.ts';
@@ -14,11 +15,12 @@ import { canonicalResult, startWireFloor } from './lib/wire-floor.ts';
  * serving the same small result from a table. TPS from pgbench; p50/p99 from its per-transaction log
  * (`-l`). Targets (issue 8): tollgate hits >= 70% of PostgreSQL's TPS, hit p50 < 0.5 ms.
  *
- * Three tollgate configurations: the default, where every hit checks the data version of the table (the
- * bookings table's ~50 files and directories stat-ed, shared by concurrent statements), and
- * cache.versionRecheckMs = 1000 (a version checked within the last second is reused), and the default with
- * two serving processes (server.processes = 2: each has its own cache, warmed by the first second's run;
- * the wire floor is one process). Each gateway serves
+ * Three tollgate configurations: the default, where server.processes is 'auto' (one serving process per
+ * core, at most 4: two on the 2-core machines this runs on) and every hit checks the data version of the
+ * table (the bookings table's ~50 files and directories, known without I/O while their directories are
+ * watched); one serving process; and one with cache.versionRecheckMs = 1000 (a version checked within the
+ * last second is reused). A worker's first statement fetches the entry from the primary's cache (the
+ * shared tier), so the one-second warm-up run fills both. The wire floor is one process. Each gateway serves
  * the demo tables (started here with cache.enabled). Alone:
  *   npx tsx bench/cache.ts     # BENCH_CACHE_SECONDS (default 10) per pgbench run
  */
@@ -58,11 +60,12 @@ export async function benchCache(opts: { postgres: Target; seconds?: number }): 
   const ms = (x: number) => `${x.toFixed(3)} ms`;
   let base: PgbenchRun | undefined;
   let floor: PgbenchRun | undefined;
-  // The default; a version checked within the last second reused; two serving processes (server.processes).
-  const variants = [
+  // The default (server.processes auto: one per core, at most 4), against which the targets are set; then
+  // one serving process, and one with a version checked within the last second reused.
+  const variants: Array<{ recheckMs: number; processes: number | 'auto' }> = [
+    { recheckMs: 0, processes: 'auto' },
     { recheckMs: 0, processes: 1 },
     { recheckMs: 1000, processes: 1 },
-    { recheckMs: 0, processes: 2 },
   ];
   for (const { recheckMs, processes } of variants) {
     const tollgate = await startCachingGateway(recheckMs, processes);
@@ -87,11 +90,12 @@ export async function benchCache(opts: { postgres: Target; seconds?: number }): 
       }
       await pgbench(tollgate, CACHE_BENCH_QUERY, 1); // the entry exists after the first transaction
       const hits = await pgbench(tollgate, CACHE_BENCH_QUERY, seconds);
-      const setup = processes > 1 ? `versionRecheckMs ${recheckMs}, ${processes} serving processes` : `versionRecheckMs ${recheckMs}`;
+      const isDefault = processes === 'auto' && recheckMs === 0;
+      const setup = isDefault ? `default: ${servingProcesses('auto')} serving processes (auto)` : `1 serving process, versionRecheckMs ${recheckMs}`;
       const what = `cache hits (${setup}): pgbench -M extended, ${CLIENTS} clients, ${rows}-row dashboard query`;
       lines.push(
-        [`${what}, TPS (${fmtInt(hits.transactions)} / ${fmtInt(base.transactions)} transactions)`, 'pgbench', fmtInt(hits.tps), `${fmtInt(base.tps)} (PostgreSQL 15, table)`, fmtRatio(hits.tps / base.tps), '>= 0.70x'],
-        [`${what}, p50 latency`, 'pgbench', ms(hits.p50Ms), `${ms(base.p50Ms)} (PostgreSQL 15, table)`, fmtRatio(hits.p50Ms / base.p50Ms), '< 0.5 ms'],
+        [`${what}, TPS (${fmtInt(hits.transactions)} / ${fmtInt(base.transactions)} transactions)`, 'pgbench', fmtInt(hits.tps), `${fmtInt(base.tps)} (PostgreSQL 15, table)`, fmtRatio(hits.tps / base.tps), isDefault ? '>= 0.70x' : ''],
+        [`${what}, p50 latency`, 'pgbench', ms(hits.p50Ms), `${ms(base.p50Ms)} (PostgreSQL 15, table)`, fmtRatio(hits.p50Ms / base.p50Ms), isDefault ? '< 0.5 ms' : ''],
         [`${what}, p99 latency`, 'pgbench', ms(hits.p99Ms), `${ms(base.p99Ms)} (PostgreSQL 15, table)`, fmtRatio(hits.p99Ms / base.p99Ms), ''],
         [`${what}, TPS against the wire floor`, 'pgbench', fmtInt(hits.tps), `${fmtInt(floor!.tps)} (wire floor)`, fmtRatio(hits.tps / floor!.tps), ''],
       );
@@ -103,7 +107,7 @@ export async function benchCache(opts: { postgres: Target; seconds?: number }): 
 }
 
 /** A demo gateway with the cache on (the default config has it off). */
-function startCachingGateway(versionRecheckMs: number, processes: number): ReturnType<typeof startGateway> {
+function startCachingGateway(versionRecheckMs: number, processes: number | 'auto'): ReturnType<typeof startGateway> {
   return startGateway({
     configPatch: (doc) => {
       doc.cache = { enabled: true, versionRecheckMs };

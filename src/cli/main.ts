@@ -30,7 +30,7 @@ Options for serve (each also read from the environment variable shown):
   --pg-port N         PostgreSQL protocol port         TOLLGATE_PG_PORT    (default: from config, 5433)
   --http-port N       HTTP port (/health, API)         TOLLGATE_HTTP_PORT  (default: from config, 8080)
   --data-dir DIR      data directory (Parquet, state)  TOLLGATE_DATA_DIR   (default: from config, ./data)
-  --processes N       processes serving connections    TOLLGATE_PROCESSES  (default: from config, 1)
+  --processes N|auto  processes serving connections    TOLLGATE_PROCESSES  (default: from config, auto: one per core, at most 4)
   --log-level LEVEL   trace|debug|info|warn|error      TOLLGATE_LOG_LEVEL  (default: from config, info)
 
 Command-line flags win over environment variables, which win over the config file.
@@ -38,9 +38,10 @@ SIGINT or SIGTERM stops accepting connections, lets running queries finish for s
 cancels what is left, and exits 0.
 `;
 
-function processCount(value: string | undefined): number | undefined {
+function processCount(value: string | undefined): number | 'auto' | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new GatewayError('CONFIG_INVALID', `--processes must be a whole number from 1 to 64, got "${value}"`);
+  if (value === 'auto') return value;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new GatewayError('CONFIG_INVALID', `--processes must be "auto" or a whole number from 1 to 64, got "${value}"`);
   return Number(value);
 }
 

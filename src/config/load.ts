@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { GatewayError } from '../errors/index.ts';
 import { isValidTimeZone } from '../budgets/periods.ts';
 import { Type } from '@sinclair/typebox';
+import { servingProcesses, shareDuckDBMemory } from './processes.ts';
 import { ConfigSchema, DuckDBEngineSchema, PostgresEngineSchema, type ConfigInput, type ServerConfig } from './schema.ts';
 import { VerticaEngineSchema } from './vertica-engine.ts';
 import { ImpalaEngineSchema } from './impala-engine.ts';
@@ -21,14 +22,15 @@ const EngineKindSchema = Type.Object({
 
 
 /** A validated config with every default applied and every path absolute. */
-export type Config = Omit<ConfigInput, 'server'> & { server: ServerConfig; configPath: string | null };
+/** The loaded config: `server.processes` resolved to a count ('auto' is one per core, config/processes.ts). */
+export type Config = Omit<ConfigInput, 'server'> & { server: Omit<ServerConfig, 'processes'> & { processes: number }; configPath: string | null };
 
 /** Values from the command line or environment; each wins over the file. */
 export interface ConfigOverrides {
   host?: string;
   pgPort?: number;
   httpPort?: number;
-  processes?: number;
+  processes?: number | 'auto';
   /** Relative to the working directory (it comes from the command line), not to the config file. */
   dataDir?: string;
 }
@@ -88,13 +90,14 @@ export function resolveConfig(raw: unknown, where: string, baseDir: string, over
   const first = Value.Errors(ConfigSchema, value).First();
   if (first) throw schemaError(first);
   const cfg = value as ConfigInput & { server: ServerConfig };
-  const server: ServerConfig = {
+  const server: Config['server'] = {
     ...cfg.server,
     ...(overrides.host !== undefined && { host: overrides.host }),
     ...(overrides.pgPort !== undefined && { pgPort: overrides.pgPort }),
     ...(overrides.httpPort !== undefined && { httpPort: overrides.httpPort }),
-    ...(overrides.processes !== undefined && { processes: overrides.processes }),
+    processes: servingProcesses(overrides.processes ?? cfg.server.processes),
   };
+  if (server.processes > 1) shareDuckDBMemory(cfg.engines, server.processes);
   const dataDir = overrides.dataDir !== undefined ? path.resolve(overrides.dataDir) : path.resolve(baseDir, cfg.dataDir);
   if (server.tls) server.tls = { cert: path.resolve(baseDir, server.tls.cert), key: path.resolve(baseDir, server.tls.key) };
 
@@ -247,6 +250,7 @@ function describeError(e: ValueError, raw: unknown): string {
     const engine = Array.isArray(engines) ? (engines[Number(keys[1])] as { connection?: { password?: unknown } } | undefined) : undefined;
     return describeEnginePassword(at.replace(/\.password\..*$/, '.password'), engine?.connection?.password);
   }
+  if (keys[0] === 'server' && keys[1] === 'processes' && keys.length === 2 && e.type === ValueErrorType.Union) return `${at}: expected "auto" or a whole number from 1 to 64${got}`;
   if (keys[0] === 'engines' && keys[2] === 'connection' && keys[3] === 'ssl' && keys.length === 4 && e.type === ValueErrorType.Union)
     return `${at}: expected true, false or { rejectUnauthorized: true|false, ca: <PEM file> }${got}`;
   switch (e.type) {

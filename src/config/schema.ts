@@ -142,12 +142,10 @@ export const ServerSchema = Type.Object(
     httpPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     database: Type.String({ minLength: 1, default: 'tollgate' }),
     maxConnections: Type.Integer({ minimum: 1, default: 500, description: 'Client connections open at once, across every serving process.' }),
-    processes: Type.Integer({
-      minimum: 1,
-      maximum: 64,
-      default: 1,
+    processes: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')], {
+      default: 'auto',
       description:
-        'Processes that serve PostgreSQL connections (each with its own engines and result cache); one Node process uses one core. The first also serves HTTP and runs the metastore.',
+        "Processes that serve PostgreSQL connections; one Node process uses one core. 'auto': one per core, at most 4 (config/processes.ts). The first also serves HTTP and runs the metastore; the others' result caches sit in front of its.",
     }),
     shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
     tls: Type.Optional(

@@ -177,6 +177,9 @@ async function waitForHealth(
 async function smallDemoConfig(dir: string, patch?: (doc: Record<string, unknown>) => void): Promise<string> {
   const doc = YAML.parse(await readFile(demoConfigPath, 'utf8')) as Record<string, unknown>;
   doc.demo = { ...(doc.demo as Record<string, unknown> | undefined), scale: TEST_DEMO_SCALE };
+  // One serving process unless a test asks for more (test/e2e/serving-processes.test.ts): the demo's
+  // 'auto' would fork a worker for every test gateway, and most tests are about one session's answers.
+  doc.server = { ...(doc.server as Record<string, unknown> | undefined), processes: 1 };
   patch?.(doc);
   const file = join(dir, 'tollgate-test.yaml');
   await writeFile(file, YAML.stringify(doc));

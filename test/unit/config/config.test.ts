@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, parseConfigText, resolveConfig, type ConfigOverrides } from '../../../src/config/index.ts';
+import { servingProcesses } from '../../../src/config/processes.ts';
 import { GatewayError } from '../../../src/errors/index.ts';
 
 const DEMO = path.resolve(import.meta.dirname, '../../../config/demo.yaml');
 const VERIFIER = 'SCRAM-SHA-256$4096:JMR+vVQSXYY4Au99XZb5KQ==$j6FIJB6EE7QMvPFsIowALSvqr/0WjikZr5/KhRXvAM4=:MO2kqfm3T7nUoGjUKjJ8TUFv/0ivaQ1jJrvpT7MEZTY=';
 const ENGINE = 'engines:\n  - name: lake\n    kind: duckdb\n';
+/** What processes: auto comes to on this machine. */
+const AUTO = servingProcesses('auto');
 const USERS = 'teams:\n  - name: growth\nusers:\n  - name: alice\n    team: growth\n';
 
 /** Parses and resolves YAML text the way loadConfig does, for a file /etc/tollgate/t.yaml. */
@@ -36,7 +39,7 @@ describe('config: the demo file', () => {
     const cfg = await loadConfig(DEMO, {}, {});
     assert.equal(cfg.configPath, DEMO);
     assert.equal(cfg.dataDir, path.resolve(path.dirname(DEMO), '../data'));
-    assert.deepEqual(cfg.server, { host: '127.0.0.1', pgPort: 5433, httpPort: 8080, database: 'tollgate', maxConnections: 500, processes: 1, shutdownGraceMs: 10_000 });
+    assert.deepEqual(cfg.server, { host: '127.0.0.1', pgPort: 5433, httpPort: 8080, database: 'tollgate', maxConnections: 500, processes: AUTO, shutdownGraceMs: 10_000 });
     assert.deepEqual(cfg.demo, { generate: true, seed: 42, scale: 1 });
     assert.deepEqual(cfg.engines.map((e) => [e.name, e.kind, e.tables.map((t) => `${t.schema}.${t.name}`)]), [
       ['lake', 'duckdb', ['lake.hotels', 'lake.bookings', 'lake.searches']],
@@ -60,10 +63,14 @@ describe('config: the demo file', () => {
 describe('config: defaults and overrides', () => {
   it('fills every default of a minimal config', () => {
     const cfg = load(ENGINE);
-    assert.deepEqual(cfg.server, { host: '127.0.0.1', pgPort: 5433, httpPort: 8080, database: 'tollgate', maxConnections: 500, processes: 1, shutdownGraceMs: 10_000 });
+    assert.deepEqual(cfg.server, { host: '127.0.0.1', pgPort: 5433, httpPort: 8080, database: 'tollgate', maxConnections: 500, processes: AUTO, shutdownGraceMs: 10_000 });
     assert.equal(cfg.dataDir, '/etc/tollgate/data');
     assert.deepEqual(cfg.demo, { generate: false, seed: 42, scale: 1 });
-    assert.deepEqual(cfg.engines, [{ name: 'lake', kind: 'duckdb', tables: [] }]);
+    // With several processes each DuckDB gets its share of DuckDB's default memory (config/processes.ts).
+    const { memoryLimit, ...engine } = cfg.engines[0] as { memoryLimit?: string };
+    assert.deepEqual([engine], [{ name: 'lake', kind: 'duckdb', tables: [] }]);
+    if (AUTO > 1) assert.match(memoryLimit!, /^\d+MB$/);
+    else assert.equal(memoryLimit, undefined);
     assert.deepEqual(cfg.teams, []);
     assert.deepEqual(cfg.users, []);
     assert.equal(cfg.logLevel, 'info');
@@ -167,8 +174,8 @@ describe('config: bad files', () => {
     ['port as a string', `server:\n  pgPort: "5433"\n${ENGINE}`, [/server\.pgPort: expected integer \(got "5433"\) \(line 2\)/]],
     ['port out of range', `server:\n  pgPort: 70000\n${ENGINE}`, [/server\.pgPort: expected integer to be less or equal to 65535 \(got 70000\)/]],
     ['fractional port', `server:\n  httpPort: 80.5\n${ENGINE}`, [/server\.httpPort: expected integer \(got 80\.5\)/]],
-    ['no serving process', `server:\n  processes: 0\n${ENGINE}`, [/server\.processes: expected integer to be greater or equal to 1 \(got 0\)/]],
-    ['too many serving processes', `server:\n  processes: 65\n${ENGINE}`, [/server\.processes: expected integer to be less or equal to 64 \(got 65\)/]],
+    ['no serving process', `server:\n  processes: 0\n${ENGINE}`, [/server\.processes: expected "auto" or a whole number from 1 to 64 \(got 0\)/]],
+    ['too many serving processes', `server:\n  processes: 65\n${ENGINE}`, [/server\.processes: expected "auto" or a whole number from 1 to 64 \(got 65\)/]],
     ['server as a string', `server: localhost\n${ENGINE}`, [/server: expected object \(got "localhost"\) \(line 1\)/]],
     ['server left empty', `server:\n${ENGINE}`, [/server: expected object \(got null\)/]],
     ['engines as a mapping', 'engines:\n  lake: { kind: duckdb }\n', [/engines: expected array \(got a mapping\)/]],
