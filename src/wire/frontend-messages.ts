@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../errors/index.ts';
+import { StatementTexts } from './statement-texts.ts';
 import {
   CANCEL_REQUEST_CODE,
   FrontendType,
@@ -189,6 +190,9 @@ export function decodeUtf8Strict(buf: Buffer, start: number, end: number): strin
   throw invalidUtf8Error(buf, start, end);
 }
 
+/** Shared by every session of this process: they send the same statements (see StatementTexts). */
+const recentTexts = new StatementTexts(decodeUtf8Strict);
+
 /** A cursor over one message body, throwing PostgreSQL's errors when the body is malformed. */
 class BodyCursor {
   pos = 0;
@@ -247,6 +251,15 @@ class BodyCursor {
     return s;
   }
 
+  /** A statement's text: cstring(), decoded once per distinct recent text (StatementTexts). */
+  statementText(): string {
+    const nul = this.buf.indexOf(0, this.pos);
+    if (nul < 0) throw protocolViolation('invalid string in message');
+    const s = recentTexts.text(this.buf, this.pos, nul);
+    this.pos = nul + 1;
+    return s;
+  }
+
   /** A NUL-terminated string without encoding checks (pq_getmsgrawstring); read as UTF-8, lossily. */
   rawCString(): string {
     const nul = this.buf.indexOf(0, this.pos);
@@ -284,7 +297,7 @@ class BodyCursor {
 
 function decodeQuery(body: Buffer): QueryMessage {
   const c = new BodyCursor(body);
-  const query = c.cstring();
+  const query = c.statementText();
   c.end();
   return { type: 'Query', query };
 }
@@ -292,7 +305,7 @@ function decodeQuery(body: Buffer): QueryMessage {
 function decodeParse(body: Buffer): ParseMessage {
   const c = new BodyCursor(body);
   const name = c.cstring();
-  const query = c.cstring();
+  const query = c.statementText();
   const n = c.uint16();
   if (n * 4 > c.remaining) throw protocolViolation('insufficient data left in message');
   const paramTypes = new Array<number>(n);
