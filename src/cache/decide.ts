@@ -33,6 +33,21 @@ function textFacts(sql: string): { reason: string | null; text: string | null } 
 export type CacheDecision = { key: string; ttlMs: number } | { bypass: string };
 
 /**
+ * What is derived from a candidate alone, kept with the candidate object: a session that runs the same
+ * statement again hands over the same candidate (executor/repeated-statement.ts), and its hit then
+ * reuses the table set's key (the same string object: found by pointer in the VersionGate) and, while
+ * the data versions are the same, the decision itself (the same key string: found by pointer in the LRU).
+ */
+interface Derived {
+  /** cacheText() of the statement. */
+  text: string;
+  /** The table set's key in the VersionGate. */
+  tables: string;
+  last?: { versions: Versions; decision: CacheDecision };
+}
+const derived = new WeakMap<CacheCandidate, Derived | { bypass: string }>();
+
+/**
  * Whether a statement may use the cache, and under which key and TTL. Bypassed: the ledger's own tables
  * (each user sees other rows, and they change with every statement), statements that read no table
  * (nothing to save), non-deterministic ones, those reading files directly, and those whose tables have
@@ -47,24 +62,45 @@ export function decideCaching(
   latestKnown = false,
 ): CacheDecision | Promise<CacheDecision> {
   const options = cache.options;
+  // Kept only for candidates without parameters: those with them are made afresh for every statement.
+  let kept = c.params.length === 0 ? derived.get(c) : undefined;
+  if (kept === undefined) {
+    kept = derive(c);
+    if (c.params.length === 0) derived.set(c, kept);
+  }
+  if ('bypass' in kept) return kept;
+  const d = kept;
+  // Closures passed as arguments, not kept in named constants: tsx's keepNames wraps every named
+  // closure in a __name call, per statement here.
+  const v = latestKnown
+    ? cache.versions.latest(d.tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector))
+    : cache.versions.versions(d.tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector));
+  return v instanceof Promise ? v.then((known) => decision(known, c, options, d)) : decision(v, c, options, d);
+}
+
+/** What the candidate alone decides: a bypass, or its normalized text and the key of its table set. */
+function derive(c: CacheCandidate): Derived | { bypass: string } {
   if (c.engines.split('+').includes(LEDGER_ENGINE)) return { bypass: 'reads the ledger' };
   if (c.tables.length === 0) return { bypass: 'reads no table' };
   const { reason, text } = textFacts(c.sql);
   if (reason) return { bypass: reason };
   if (text === null) return { bypass: 'unreadable statement' };
-  const tables = c.tables.length === 1 ? tableKey(c.tables[0]!) : [...new Set(c.tables.map(tableKey))].sort().join('\u0000');
-  // Closures passed as arguments, not kept in named constants: tsx's keepNames wraps every named
-  // closure in a __name call, per statement here.
-  const v = latestKnown
-    ? cache.versions.latest(tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector))
-    : cache.versions.versions(tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector));
-  return v instanceof Promise ? v.then((known) => decision(known, c, text, options)) : decision(v, c, text, options);
+  return { text, tables: c.tables.length === 1 ? tableKey(c.tables[0]!) : [...new Set(c.tables.map(tableKey))].sort().join('\u0000') };
 }
 
-/** The decision once the data versions are known. */
-function decision(v: Versions, c: CacheCandidate, text: string, options: CacheOptions): CacheDecision {
+/** The decision once the data versions are known; the candidate's last one while they are the same. */
+function decision(v: Versions, c: CacheCandidate, options: CacheOptions, d: Derived): CacheDecision {
   if ('untrusted' in v) return { bypass: v.untrusted };
+  if (d.last !== undefined && sameVersions(d.last.versions, v)) return d.last.decision;
   const ttlMs = (v.unknown ? options.unknownVersionTtlSeconds : options.ttlSeconds) * 1000;
   if (ttlMs <= 0) return { bypass: 'data version unknown and cache.unknownVersionTtlSeconds is 0' };
-  return { key: cacheKey({ text, params: c.params, engines: c.engines, versions: v.versions, scope: c.team, settings: c.settings }), ttlMs };
+  const made = { key: cacheKey({ text: d.text, params: c.params, engines: c.engines, versions: v.versions, scope: c.team, settings: c.settings }), ttlMs };
+  d.last = { versions: v, decision: made };
+  return made;
+}
+
+function sameVersions(a: Versions, b: Exclude<Versions, { untrusted: string }>): boolean {
+  if ('untrusted' in a || a.unknown !== b.unknown || a.versions.size !== b.versions.size) return false;
+  for (const [table, version] of b.versions) if (a.versions.get(table) !== version) return false;
+  return true;
 }

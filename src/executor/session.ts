@@ -30,6 +30,7 @@ import { pgColumnNames } from './column-names.ts';
 import { Cursors } from './cursors.ts';
 import { runSessionCommand, sessionCommandColumns, type SessionContext } from './session-commands.ts';
 import { SessionSettings } from './session-settings.ts';
+import { RepeatedStatement } from './repeated-statement.ts';
 import type { ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
 import { statementTags, type StatementKind, type StatementLog, type StatementRecord } from '../ledger/index.ts';
@@ -37,7 +38,7 @@ import type { Admission, BudgetGuard } from '../budgets/index.ts';
 import type { ShadowRunner } from '../migration/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { submitShadow, type ShadowRequest } from './shadow-hook.ts';
-import { decideCaching, hitNotice, recordingStream, replayStream, type CacheDecision, type CacheEntry, type Claim, type ResultCache } from '../cache/index.ts';
+import { decideCaching, hitNotice, recordingStream, replayStream, type CacheCandidate, type CacheDecision, type CacheEntry, type Claim, type ResultCache } from '../cache/index.ts';
 
 export interface GatewaySessionOptions {
   id: number;
@@ -301,6 +302,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   /** See filteredEvents. */
   private filtered: { from: SessionEvents; to: SessionEvents } | undefined;
   private parsedSearchPath: { value: string; schemas: string[] } | null = null;
+  private readonly repeated = new RepeatedStatement();
   /** close() ran (it may be called more than once; the session gauge counts it once). */
   private closed = false;
   private eventSink: SessionEvents | null = null;
@@ -686,7 +688,7 @@ export class GatewaySession implements BackendSession, SessionContext {
     // Built field by field: a property after a conditional spread takes V8's slow path (per statement).
     const routeOpts: { queryId: string; canaryChoices?: ReadonlyMap<string, string> } = { queryId: this.queryId };
     if (p?.canaryChoices) routeOpts.canaryChoices = p.canaryChoices;
-    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params, routeOpts);
+    const routed = this.routeQuery(sql, params, routeOpts);
     this.lastEngines = this.opts.router.enginesOf(routed);
     if (this.log.isLevelEnabled('debug')) this.log.debug({ route: routed.route, paramTypes }, 'statement routed');
     if (routed.shadow && this.opts.shadow) {
@@ -704,6 +706,17 @@ export class GatewaySession implements BackendSession, SessionContext {
     const cached = this.cacheLookup(sql, routed, params);
     if (cached instanceof Promise) return cached.then((c) => this.openLooked(c, sql, p, params, routed, cancel));
     return this.openLooked(cached, sql, p, params, routed, cancel);
+  }
+
+  /** The statement's route; a statement without parameters repeated in an unchanged state reuses the last one's. */
+  private routeQuery(sql: string, params: readonly PgValue[], routeOpts: { queryId: string; canaryChoices?: ReadonlyMap<string, string> }): RoutedQuery {
+    const routing = params.length === 0 && !routeOpts.canaryChoices ? this.opts.router.routingState() : undefined;
+    const state = routing && { settings: this.settings.generation, served: routing.served, health: routing.health, team: this.opts.user.team };
+    const known = state && this.repeated.routed(sql, state);
+    if (known) return known;
+    const routed = this.opts.router.route(sql, this.searchPathList(), this.routeContext(), params, routeOpts);
+    if (state) this.repeated.remember(sql, state, routed);
+    return routed;
   }
 
   private openLooked(cached: CacheLookup, sql: string, p: Prepared | null, params: readonly PgValue[], routed: RoutedQuery, cancel: Cancellation): Opened | Promise<Opened> {
@@ -807,6 +820,12 @@ export class GatewaySession implements BackendSession, SessionContext {
     const cache = this.opts.cache;
     if (!cache || !cache.options.enabled) return undefined;
     if (this.settings.get('tollgate.cache') === 'off' || this.status !== 'I') return { bypass: 'off for this session, or in a transaction block' };
+    const candidate = params.length === 0 ? this.repeated.candidate(routed, () => this.cacheCandidate(sql, routed, params)) : this.cacheCandidate(sql, routed, params);
+    return decideCaching(candidate, cache, (engine) => this.opts.router.connector(engine), latestKnown);
+  }
+
+  /** What the cache needs of a routed statement: its tables on their engines, who runs it, the settings that change its meaning. */
+  private cacheCandidate(sql: string, routed: RoutedQuery, params: readonly PgValue[]): CacheCandidate {
     const route = routed.route;
     const tables = routed.analysis.tables.map((t) => ({
       engine: route.kind === 'single' ? route.engine : route.assignments.find((a) => a.table.schema === t.schema && a.table.name === t.name)!.engine,
@@ -814,12 +833,7 @@ export class GatewaySession implements BackendSession, SessionContext {
       name: t.name,
     }));
     const engines = this.opts.router.enginesOf(routed);
-    return decideCaching(
-      { sql, params, tables, engines, team: this.opts.user.team, settings: [this.searchPathList().join(','), this.settings.get('TimeZone') ?? ''] },
-      cache,
-      (engine) => this.opts.router.connector(engine),
-      latestKnown,
-    );
+    return { sql, params, tables, engines, team: this.opts.user.team, settings: [this.searchPathList().join(','), this.settings.get('TimeZone') ?? ''] };
   }
 
   /** A cache hit: free (nothing priced against the budget), recorded with the cost it saved. */

@@ -77,11 +77,17 @@ describe('the result cache through the wire', { skip: targetKind() === 'postgres
     duck = await DuckDBInstance.create(':memory:');
     await writeItems('a.parquet', 0, 100);
     await writeItems('b.parquet', 100, 200);
+    // lab2.items: a table of the same name in another schema (search_path decides which one a statement reads).
+    await mkdir(join(dataDir, 'lab2', 'items'), { recursive: true });
+    const conn = await duck.connect();
+    await conn.run(`COPY (SELECT range::INTEGER AS id, range::BIGINT AS v FROM range(5000, 5010)) TO '${join(dataDir, 'lab2', 'items', 'a.parquet')}' (FORMAT parquet)`);
+    conn.closeSync();
     gateway = await startGateway({
       dataDir,
       configPatch: (doc) => {
         const engines = doc.engines as Array<{ name: string; tables: unknown[] }>;
         engines.find((e) => e.name === 'lake')!.tables.push({ schema: 'lab', name: 'items', path: 'lab/items/*.parquet', hivePartitioning: false });
+        engines.find((e) => e.name === 'lake')!.tables.push({ schema: 'lab2', name: 'items', path: 'lab2/items/*.parquet', hivePartitioning: false });
         doc.cache = { enabled: true };
       },
     });
@@ -213,6 +219,24 @@ describe('the result cache through the wire', { skip: targetKind() === 'postgres
     const bobs = await query(bob, sql);
     assert.equal(bobs.hit, true);
     assert.equal(HIT.exec(bob.notices[0]!)![1], 'pricing');
+  });
+
+  it('on one session, the same text after a SET of search_path or TimeZone is keyed anew (not the last statement\'s decision)', async () => {
+    const c = await connect('alice');
+    const sql = 'SELECT min(v) AS settings_probe FROM lab.items';
+    await c.client.query('SET search_path = lab');
+    assert.equal((await query(c, sql)).hit, false);
+    assert.equal((await query(c, sql)).hit, true);
+    // Both settings are in the key (they change what some statements mean): a new key, a miss.
+    await c.client.query('SET search_path = lab2');
+    assert.equal((await query(c, sql)).hit, false, 'after SET search_path');
+    assert.equal((await query(c, sql)).hit, true);
+    await c.client.query("SET TimeZone = 'Asia/Tokyo'");
+    assert.equal((await query(c, sql)).hit, false, 'after SET TimeZone');
+    await c.client.query('RESET TimeZone');
+    await c.client.query('SET search_path = lab');
+    const back = await query(c, sql);
+    assert.deepEqual([back.hit, back.row], [true, { settings_probe: '0' }], 'the first entry again');
   });
 
   it('single flight: 20 concurrent identical queries run the engine once', async () => {
