@@ -73,8 +73,8 @@ export function decideCaching(
   // Closures passed as arguments, not kept in named constants: tsx's keepNames wraps every named
   // closure in a __name call, per statement here.
   const v = latestKnown
-    ? cache.versions.latest(d.tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector))
-    : cache.versions.versions(d.tables, () => tableVersions(c.tables, connector), () => knownTableVersions(c.tables, connector));
+    ? cache.versions.latest(d.tables, () => tableVersions(c.tables, connector), (last) => knownTableVersions(c.tables, connector, last))
+    : cache.versions.versions(d.tables, () => tableVersions(c.tables, connector), (last) => knownTableVersions(c.tables, connector, last));
   return v instanceof Promise ? v.then((known) => decision(known, c, options, d)) : decision(v, c, options, d);
 }
 
@@ -91,7 +91,7 @@ function derive(c: CacheCandidate): Derived | { bypass: string } {
 /** The decision once the data versions are known; the candidate's last one while they are the same. */
 function decision(v: Versions, c: CacheCandidate, options: CacheOptions, d: Derived): CacheDecision {
   if ('untrusted' in v) return { bypass: v.untrusted };
-  if (d.last !== undefined && sameVersions(d.last.versions, v)) return d.last.decision;
+  if (d.last !== undefined && (d.last.versions === v || sameVersions(d.last.versions, v))) return d.last.decision;
   const ttlMs = (v.unknown ? options.unknownVersionTtlSeconds : options.ttlSeconds) * 1000;
   if (ttlMs <= 0) return { bypass: 'data version unknown and cache.unknownVersionTtlSeconds is 0' };
   const made = { key: cacheKey({ text: d.text, params: c.params, engines: c.engines, versions: v.versions, scope: c.team, settings: c.settings }), ttlMs };

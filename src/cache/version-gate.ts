@@ -30,13 +30,14 @@ export class VersionGate {
 
   constructor(private readonly recheckMs = 0, private readonly now: () => number = performance.now.bind(performance)) {}
 
-  versions(tables: string, check: () => Promise<Versions>, known?: () => Versions | undefined): Versions | Promise<Versions> {
+  /** `known` is given the last answer, which it returns itself when nothing changed. */
+  versions(tables: string, check: () => Promise<Versions>, known?: (last: Versions | undefined) => Versions | undefined): Versions | Promise<Versions> {
     let slot = this.slots.get(tables);
     if (!slot) this.slots.set(tables, (slot = { running: null, next: null }));
     const s = slot;
     const last = s.last;
     if (this.recheckMs > 0 && last && !('untrusted' in last.versions) && this.now() - last.at <= this.recheckMs) return last.versions;
-    const now = known?.();
+    const now = known?.(last?.versions);
     if (now) {
       this.settle(s, this.now(), now);
       return now;
@@ -53,7 +54,7 @@ export class VersionGate {
    * The last answer whatever its age (checked now if there is none): for describing a prepared
    * statement's columns, which go stale only when a table's schema changes, as an engine's description does.
    */
-  latest(tables: string, check: () => Promise<Versions>, known?: () => Versions | undefined): Versions | Promise<Versions> {
+  latest(tables: string, check: () => Promise<Versions>, known?: (last: Versions | undefined) => Versions | undefined): Versions | Promise<Versions> {
     const last = this.slots.get(tables)?.last;
     return last ? last.versions : this.versions(tables, check, known);
   }
@@ -79,7 +80,13 @@ export class VersionGate {
 
   /** Keeps a check's answer as the last one; a different answer than the last counts as a change. */
   private settle(s: Slot, at: number, versions: Versions): void {
-    if (s.last && !sameVersions(s.last.versions, versions)) this.changes++;
+    const last = s.last;
+    // The same answer (known() gives back the last one when nothing changed): only its time moves.
+    if (last && last.versions === versions) {
+      last.at = at;
+      return;
+    }
+    if (last && !sameVersions(last.versions, versions)) this.changes++;
     s.last = { at, versions };
   }
 

@@ -16,25 +16,49 @@ export function tableKey(t: TableOnEngine): string {
 }
 
 /**
- * tableVersions' answer when every engine knows it without I/O (Connector.knownDataVersions); undefined
- * when one has to check.
+ * tableVersions' answer when every engine knows it without I/O (Connector.knownDataVersion); undefined
+ * when one has to check. `previous` itself when every version is the same as in it: a hit checks the
+ * versions of its tables every time, and most of the time nothing changed (nothing is allocated then).
  */
-export function knownTableVersions(tables: readonly TableOnEngine[], connector: (engine: string) => Connector): Versions | undefined {
-  const versions = new Map<string, string>();
+export function knownTableVersions(tables: readonly TableOnEngine[], connector: (engine: string) => Connector, previous?: Versions): Versions | undefined {
+  const { keys, distinct } = tableKeys(tables);
+  const last = previous !== undefined && !('untrusted' in previous) ? previous : undefined;
+  let same = last !== undefined;
   let unknown = false;
-  for (const t of tables) {
-    const c = connector(t.engine);
-    const key = tableKey(t);
-    if (!c.dataVersion) {
-      unknown = true;
-      versions.set(key, '?');
-      continue;
-    }
-    const got = c.knownDataVersions?.([t])?.get(`${t.schema}.${t.name}`);
-    if (got === undefined) return undefined;
-    versions.set(key, got);
+  for (let i = 0; i < tables.length && same; i++) {
+    const version = knownVersion(tables[i]!, connector);
+    if (version === undefined) return undefined;
+    if (version === '?') unknown = true;
+    if (last!.versions.get(keys[i]!) !== version) same = false;
+  }
+  if (same && last!.unknown === unknown && last!.versions.size === distinct) return last;
+  const versions = new Map<string, string>();
+  unknown = false;
+  for (let i = 0; i < tables.length; i++) {
+    const version = knownVersion(tables[i]!, connector);
+    if (version === undefined) return undefined;
+    if (version === '?') unknown = true;
+    versions.set(keys[i]!, version);
   }
   return { versions, unknown };
+}
+
+/** A table's version known without I/O: '?' on an engine without data versions, undefined when it must be checked. */
+function knownVersion(t: TableOnEngine, connector: (engine: string) => Connector): string | undefined {
+  const c = connector(t.engine);
+  return c.dataVersion ? c.knownDataVersion?.(t) : '?';
+}
+
+/** tableKey() of each table and how many differ, kept per tables array (a session's repeated statement passes the same one). */
+const keysOf = new WeakMap<readonly TableOnEngine[], { keys: string[]; distinct: number }>();
+
+function tableKeys(tables: readonly TableOnEngine[]): { keys: string[]; distinct: number } {
+  let known = keysOf.get(tables);
+  if (known === undefined) {
+    const keys = tables.map(tableKey);
+    keysOf.set(tables, (known = { keys, distinct: new Set(keys).size }));
+  }
+  return known;
 }
 
 /**

@@ -136,9 +136,10 @@ export interface Connector {
    */
   dataVersion?(tables: readonly TableRef[]): Promise<Map<string, string>>;
   /**
-   * The same versions when the connector knows them right now without any I/O (DuckDB: Parquet
-   * directories watched with inotify that reported nothing since their last check), or undefined when
-   * dataVersion has to check. Lets a cache hit be decided without leaving the current tick.
+   * A table's version as dataVersion would give it, when the connector knows it right now without any
+   * I/O (DuckDB: Parquet directories watched with inotify that reported nothing since their last check),
+   * or undefined when dataVersion has to check. Lets a cache hit be decided without leaving the current
+   * tick; asked per table, on every hit, so it allocates nothing.
    */
-  knownDataVersions?(tables: readonly TableRef[]): Map<string, string> | undefined;
+  knownDataVersion?(table: TableRef): string | undefined;
 }

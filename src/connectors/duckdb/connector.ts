@@ -463,17 +463,10 @@ export class DuckDBConnector implements Connector {
     return out;
   }
 
-  knownDataVersions(tables: readonly TableRef[]): Map<string, string> | undefined {
+  knownDataVersion(table: TableRef): string | undefined {
     // No estimator yet: nothing was checked, so nothing is known (dataVersion makes one).
     const estimator = this.closed ? undefined : this.estimator;
-    if (estimator === undefined) return undefined;
-    const out = new Map<string, string>();
-    for (const ref of tables) {
-      const version = estimator.knownDataVersion(ref.schema, ref.name);
-      if (version === undefined) return undefined;
-      out.set(`${ref.schema}.${ref.name}`, version);
-    }
-    return out;
+    return estimator?.knownDataVersion(table.schema, table.name);
   }
 
   private scanEstimator(): DuckDBEstimator {
