@@ -5,7 +5,7 @@ import { DuckDBConnector, type InputRelation } from '../connectors/duckdb/index.
 import { GatewayError } from '../errors/index.ts';
 import { decideMigration, type TableMigration } from '../migration/index.ts';
 import type { Logger } from '../log/index.ts';
-import { analyzeQuery, type Analysis, type TableRead } from '../parser/index.ts';
+import { analyzeQuery, qualifyTables, type Analysis, type TableRead } from '../parser/index.ts';
 import { unknownEstimate, type ScanEstimate, type TableScanDetail } from '../estimate/index.ts';
 import { valuesKey, type PgValue } from '../pgtypes/values.ts';
 import { dialectFor } from './compile.ts';
@@ -86,6 +86,7 @@ export class QueryRouter {
   private readonly byName: Map<string, Connector>;
   private readonly analyses = new LRUCache<string, { served: ServedTables; analysis: Analysis }>({ max: ANALYSIS_CACHE_ENTRIES });
   private readonly federationPlans = new WeakMap<Analysis, Map<string, FederationPlan>>();
+  private readonly engineTexts = new WeakMap<Analysis, string>();
   /** Routes of unpinned statements, per analysis (see unpinnedRoute). */
   private readonly routes = new WeakMap<Analysis, Map<string, { served: ServedTables; route: Route }>>();
   private readonly isUp = (engine: string): boolean => this.opts.health.isUp(engine);
@@ -197,7 +198,7 @@ export class QueryRouter {
     const route = pinned && pinned.size > 0 ? this.chooseRoute(analysis, served, context, pinned) : this.unpinnedRoute(analysis, served, context);
     if (route.kind === 'single') {
       // Built field by field: properties after conditional spreads take V8's slow path (per statement).
-      const routed: RoutedQuery = { sql, analysis, route };
+      const routed: RoutedQuery = { sql: this.engineText(sql, analysis), analysis, route };
       if (decision && decision.shadow.length > 0) routed.shadow = decision.shadow;
       if (choices) routed.canaryChoices = choices;
       return routed;
@@ -224,6 +225,14 @@ export class QueryRouter {
       return p;
     };
     return { sql, analysis, route, federation: { ...plan(true), host, tablePartsOnly: () => plan(false) }, ...migration };
+  }
+
+  /** The statement as its engine gets it: tables found through the search path written with their schema (kept per analysis). */
+  private engineText(sql: string, analysis: Analysis): string {
+    if (!analysis.tables.some((t) => t.unqualifiedAt !== undefined)) return sql;
+    let text = this.engineTexts.get(analysis);
+    if (text === undefined) this.engineTexts.set(analysis, (text = qualifyTables(sql, analysis.tables)));
+    return text;
   }
 
   /** Result columns and parameter types without running the statement. */

@@ -77,7 +77,7 @@ function analyzeStatement(st: SplitStatement, opts: AnalyzeOptions): Analysis {
   const depth = checkParentheses(tokens, st);
   const scanned = findRelationTokens(tokens);
   const position = (offset: number): number => positionAt(st.text, offset) + st.startPosition - 1;
-  if (depth > MAX_PARSED_DEPTH) return fallback(scanned.refs, scanned.ctes, opts, position, `parse: nested more than ${MAX_PARSED_DEPTH} levels deep: analysed by tokens`);
+  if (depth > MAX_PARSED_DEPTH) return fallback(scanned.refs, scanned.ctes, opts, position, `parse: nested more than ${MAX_PARSED_DEPTH} levels deep: analysed by tokens`, st.start);
   let walked: WalkResult;
   try {
     const prep = prepare(tokens);
@@ -85,7 +85,7 @@ function analyzeStatement(st: SplitStatement, opts: AnalyzeOptions): Analysis {
     const ast = parser.astify(prep.text, PARSE_OPTIONS);
     walked = new Analyzer(prep, opts, (schema, name) => resolveRelation(schema, name, opts.searchPath, opts.catalog)).run(ast);
   } catch (e) {
-    return fallback(scanned.refs, scanned.ctes, opts, position, `parse: ${firstLine(e)}`);
+    return fallback(scanned.refs, scanned.ctes, opts, position, `parse: ${firstLine(e)}`, st.start);
   }
   // The walk must have seen the relations the token scan sees, in the same order.
   const written = [...walked.written].sort((a, b) => a.seq - b.seq);
@@ -93,19 +93,23 @@ function analyzeStatement(st: SplitStatement, opts: AnalyzeOptions): Analysis {
   const walkedKeys = written.map((w) => key(w.schema, w.name));
   const scannedKeys = scanned.refs.map((r) => key(r.schema, r.name));
   if (walkedKeys.join('\u0001') !== scannedKeys.join('\u0001')) {
-    return fallback(scanned.refs, scanned.ctes, opts, position, 'parse: the parser and the token scan disagree on the relations');
+    return fallback(scanned.refs, scanned.ctes, opts, position, 'parse: the parser and the token scan disagree on the relations', st.start);
   }
   const positionOfSeq = new Map<number, number>();
-  written.forEach((w, i) => positionOfSeq.set(w.seq, position(scanned.refs[i]!.start)));
+  const unqualifiedAtSeq = new Map<number, number>();
+  written.forEach((w, i) => {
+    const ref = scanned.refs[i]!;
+    positionOfSeq.set(w.seq, position(ref.start));
+    if (ref.schema === null) unqualifiedAtSeq.set(w.seq, st.start + ref.start);
+  });
   const tables: TableRead[] = [...walked.tables]
     .sort((a, b) => a.seq - b.seq)
-    .map((t) => ({
-      schema: t.schema,
-      name: t.name,
-      columns: [...t.columns].sort(),
-      predicates: t.predicates,
-      position: positionOfSeq.get(t.seq) ?? 0,
-    }));
+    .map((t) => {
+      const read: TableRead = { schema: t.schema, name: t.name, columns: [...t.columns].sort(), predicates: t.predicates, position: positionOfSeq.get(t.seq) ?? 0 };
+      const at = unqualifiedAtSeq.get(t.seq);
+      if (at !== undefined) read.unqualifiedAt = at;
+      return read;
+    });
   return {
     exact: walked.exact,
     tables,
@@ -119,12 +123,16 @@ function analyzeStatement(st: SplitStatement, opts: AnalyzeOptions): Analysis {
 }
 
 /** Every relation the token scan found: all columns of each table, no predicates. */
-function fallback(refs: readonly RawRef[], ctes: string[], opts: AnalyzeOptions, position: (offset: number) => number, note: string): Analysis {
+function fallback(refs: readonly RawRef[], ctes: string[], opts: AnalyzeOptions, position: (offset: number) => number, note: string, textStart: number): Analysis {
   const out: Analysis = { exact: false, tables: [], ctes: [...ctes], unknownTables: [], catalog: [], notes: [note] };
   for (const r of refs) {
     const rel = resolveRelation(r.schema, r.name, opts.searchPath, opts.catalog);
     const pos = position(r.start);
-    if (rel.kind === 'table') out.tables.push({ schema: rel.schema!, name: rel.name, columns: [...new Set(rel.columns!)].sort(), predicates: [], position: pos });
+    if (rel.kind === 'table') {
+      const read: TableRead = { schema: rel.schema!, name: rel.name, columns: [...new Set(rel.columns!)].sort(), predicates: [], position: pos };
+      if (r.schema === null) read.unqualifiedAt = textStart + r.start;
+      out.tables.push(read);
+    }
     else if (rel.kind === 'catalog') out.catalog.push({ schema: rel.schema!, name: rel.name, position: pos });
     else out.unknownTables.push({ ...(r.schema !== null && { schema: r.schema }), name: r.name, position: pos });
   }

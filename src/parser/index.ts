@@ -16,6 +16,7 @@ export {
 } from './lexer.ts';
 export { keywordCategory, isColId, isNonReservedWord, type KeywordCategory } from './keywords.ts';
 export { splitStatements, type SplitStatement, type SplitResult } from './split.ts';
+export { qualifyTables } from './qualify.ts';
 export {
   classifySessionStatement,
   flattenSetArgs,

@@ -225,7 +225,8 @@ describe('the result cache through the wire', { skip: targetKind() === 'postgres
     const c = await connect('alice');
     const sql = 'SELECT min(v) AS settings_probe FROM lab.items';
     await c.client.query('SET search_path = lab');
-    assert.equal((await query(c, sql)).hit, false);
+    const first = await query(c, sql);
+    assert.equal(first.hit, false);
     assert.equal((await query(c, sql)).hit, true);
     // Both settings are in the key (they change what some statements mean): a new key, a miss.
     await c.client.query('SET search_path = lab2');
@@ -236,7 +237,26 @@ describe('the result cache through the wire', { skip: targetKind() === 'postgres
     await c.client.query('RESET TimeZone');
     await c.client.query('SET search_path = lab');
     const back = await query(c, sql);
-    assert.deepEqual([back.hit, back.row], [true, { settings_probe: '0' }], 'the first entry again');
+    assert.deepEqual([back.hit, back.row], [true, first.row], 'the first entry again');
+  });
+
+  it('an unqualified table follows search_path to the engine; the same text on one session reads the other table after SET search_path', async () => {
+    const c = await connect('alice');
+    const sql = 'SELECT min(v) AS path_probe FROM items';
+    // lab.items' rows depend on the tests before (files added, replaced, deleted): its minimum as read by name.
+    const labMin = (await c.client.query('SELECT min(v) AS path_probe FROM lab.items')).rows[0];
+    await c.client.query('SET search_path = lab');
+    assert.deepEqual((await query(c, sql)).row, labMin);
+    const again = await query(c, sql);
+    assert.deepEqual([again.hit, again.row], [true, labMin]);
+    await c.client.query('SET search_path = lab2, lab');
+    const other = await query(c, sql);
+    assert.deepEqual([other.hit, other.row], [false, { path_probe: '5000' }], 'neither the route nor the entry of the statement before');
+    const joined = await c.client.query('SELECT count(*)::int AS n FROM items a CROSS JOIN (SELECT id FROM lab.items LIMIT 1) b');
+    assert.deepEqual(joined.rows, [{ n: 10 }], 'lab2.items through the path, lab.items by name');
+    await c.client.query('SET search_path = lab');
+    const back = await query(c, sql);
+    assert.deepEqual([back.hit, back.row], [true, labMin]);
   });
 
   it('single flight: 20 concurrent identical queries run the engine once', async () => {

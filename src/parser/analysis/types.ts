@@ -40,6 +40,11 @@ export interface TableRead {
   predicates: Predicate[];
   /** 1-based character position of the reference in the statement (0 when unknown). */
   position: number;
+  /**
+   * Where the reference was written without a schema (search_path resolved it): the UTF-16 offset of its
+   * name in the analysed text, at which `schema.` makes it explicit for an engine that has no search_path.
+   */
+  unqualifiedAt?: number;
 }
 
 export interface RelationRef {
