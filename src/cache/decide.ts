@@ -52,7 +52,8 @@ const derived = new WeakMap<CacheCandidate, Derived | { bypass: string }>();
  * (each user sees other rows, and they change with every statement), statements that read no table
  * (nothing to save), non-deterministic ones, those reading files directly, and those whose tables have
  * no trustworthy data version (or only an unknown one while unknownVersionTtlSeconds is 0). Answers
- * without a promise when the data versions are known without I/O (VersionGate), as on most cache hits.
+ * without a promise for a bypass decided by the statement alone, and with cache.versionRecheckMs when
+ * a recent check stands; otherwise once the data versions are known (VersionGate).
  */
 export function decideCaching(
   c: CacheCandidate,

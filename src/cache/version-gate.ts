@@ -17,7 +17,13 @@ interface Slot {
  * `recheckMs` > 0, an answer whose check started at most that long ago is reused: changes are then seen
  * up to recheckMs late (cache.versionRecheckMs; 0 by default). When the versions are known without
  * I/O (`known`: watched Parquet directories that reported nothing), that is a check that starts and ends
- * on arrival, and the answer is given at once, without a promise.
+ * once the events already pending in this turn of the event loop are handled (`pendingEvents`).
+ *
+ * Why not at once: a client that renames a Parquet file into place and then sends a query expects the
+ * new rows. The kernel queues the directory's inotify event before the query's bytes arrive, but the
+ * event loop may hand this process the query before the event (both ready in one poll): a version known
+ * "without I/O" at that moment would be the old one, and the hit stale. Every callback of the poll is
+ * run before setImmediate's, so asking `known` then sees every event queued before the query.
  */
 export class VersionGate {
   private readonly slots = new LRUCache<string, Slot>({ max: 10_000 });
@@ -28,7 +34,12 @@ export class VersionGate {
     return this.changes;
   }
 
-  constructor(private readonly recheckMs = 0, private readonly now: () => number = performance.now.bind(performance)) {}
+  constructor(
+    private readonly recheckMs = 0,
+    private readonly now: () => number = performance.now.bind(performance),
+    /** Resolves once the events pending now have been handled (the next setImmediate; shared by every statement of a turn). */
+    private readonly pendingEvents: () => Promise<void> = afterPendingEvents,
+  ) {}
 
   /** `known` is given the last answer, which it returns itself when nothing changed. */
   versions(tables: string, check: () => Promise<Versions>, known?: (last: Versions | undefined) => Versions | undefined): Versions | Promise<Versions> {
@@ -37,11 +48,22 @@ export class VersionGate {
     const s = slot;
     const last = s.last;
     if (this.recheckMs > 0 && last && !('untrusted' in last.versions) && this.now() - last.at <= this.recheckMs) return last.versions;
-    const now = known?.(last?.versions);
+    if (known) return this.pendingEvents().then(() => this.knownOrChecked(s, check, known));
+    return this.checked(s, check);
+  }
+
+  /** The versions `known` gives now (the last answer itself if nothing changed), else a check. */
+  private knownOrChecked(s: Slot, check: () => Promise<Versions>, known: (last: Versions | undefined) => Versions | undefined): Versions | Promise<Versions> {
+    const now = known(s.last?.versions);
     if (now) {
       this.settle(s, this.now(), now);
       return now;
     }
+    return this.checked(s, check);
+  }
+
+  /** A check that starts now, or the one that starts when the running one ends. */
+  private checked(s: Slot, check: () => Promise<Versions>): Promise<Versions> {
     if (!s.running) return this.start(s, check);
     s.next ??= s.running.then(
       () => this.startNext(s, check),
@@ -93,6 +115,18 @@ export class VersionGate {
   private done(s: Slot, p: Promise<Versions>): void {
     if (s.running === p) s.running = null;
   }
+}
+
+let turn: Promise<void> | null = null;
+
+/** Resolves at the next setImmediate: after every callback of the current poll, the inotify events' included. */
+function afterPendingEvents(): Promise<void> {
+  return (turn ??= new Promise((resolve) =>
+    setImmediate(() => {
+      turn = null;
+      resolve();
+    }),
+  ));
 }
 
 function sameVersions(a: Versions, b: Versions): boolean {

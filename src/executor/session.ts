@@ -454,9 +454,10 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   /**
-   * Runs a statement. A cache hit whose data versions are known without I/O is answered without a
-   * promise (the whole path from here to the cache is synchronous then): at dashboard rates the promises
-   * and microtask hops of an async chain cost more than the hit itself.
+   * Runs a statement. What can be answered at once is answered without a promise (session commands, a
+   * cache hit with cache.versionRecheckMs): at dashboard rates the promises and microtask hops of an
+   * async chain cost as much as the hit itself. A hit checked against its tables' versions waits for
+   * the loop's pending events first (VersionGate), and takes one promise.
    */
   execute(
     sql: string,

@@ -45,16 +45,16 @@ describe('knownTableVersions', () => {
     assert.ok(!('untrusted' in v));
   });
 
-  it("through the VersionGate: the last answer is passed to known(), and the same answer counts as no change", () => {
+  it("through the VersionGate: the last answer is passed to known(), and the same answer counts as no change", async () => {
     const gate = new VersionGate();
     const one = [{ engine: 'lake', schema: 'lake', name: 'a' }];
     const check = () => Promise.reject(new Error('no I/O expected'));
-    const a = gate.versions('lake:lake.a', check, (last) => knownTableVersions(one, connector, last));
-    const b = gate.versions('lake:lake.a', check, (last) => knownTableVersions(one, connector, last));
+    const a = await gate.versions('lake:lake.a', check, (last) => knownTableVersions(one, connector, last));
+    const b = await gate.versions('lake:lake.a', check, (last) => knownTableVersions(one, connector, last));
     assert.equal(b, a);
     assert.equal(gate.generation, 0);
     lake.set('lake.a', 'v2');
-    const c = gate.versions('lake:lake.a', check, (last) => knownTableVersions(one, connector, last));
+    const c = await gate.versions('lake:lake.a', check, (last) => knownTableVersions(one, connector, last));
     assert.notEqual(c, a);
     assert.equal(gate.generation, 1);
   });

@@ -36,26 +36,42 @@ describe('data-version checks shared by concurrent statements', () => {
     assert.equal(versionOf(await fourth), 'v3');
   });
 
-  it('versions known without I/O are answered at once, without a promise, and a changed one counts as a change', async () => {
+  it('versions known without I/O need no check, and a changed one counts as a change', async () => {
     const gate = new VersionGate();
     const c = checks();
     const v = (n: string): Versions => ({ versions: new Map([['lake:t', n]]), unknown: false });
     let known: Versions | undefined = v('k1');
-    const answer = gate.versions('t', c.check, () => known);
-    assert.ok(!(answer instanceof Promise));
-    assert.equal(versionOf(answer as Versions), 'k1');
+    assert.equal(versionOf(await gate.versions('t', c.check, () => known)), 'k1');
     assert.equal(c.started(), 0, 'no check ran');
     const generation = gate.generation;
     known = v('k2');
-    assert.equal(versionOf(gate.versions('t', c.check, () => known) as Versions), 'k2');
+    assert.equal(versionOf(await gate.versions('t', c.check, () => known)), 'k2');
     assert.equal(gate.generation, generation + 1);
     assert.equal(versionOf(gate.latest('t', c.check) as Versions), 'k2');
     // Not known: a real check, as before.
     known = undefined;
     const checked = gate.versions('t', c.check, () => known);
-    assert.ok(checked instanceof Promise);
+    await new Promise((r) => setImmediate(r));
     c.release();
     assert.equal(versionOf(await checked), 'v1');
+  });
+
+  it('asks known() only after the events pending in this turn of the loop: a file change queued before the query is seen', async () => {
+    const gate = new VersionGate();
+    const c = checks();
+    const v = (n: string): Versions => ({ versions: new Map([['lake:t', n]]), unknown: false });
+    let known: Versions | undefined = v('before');
+    assert.equal(versionOf(await gate.versions('t', c.check, () => known)), 'before');
+    // The query is handled first; the directory's event is handled later in the same poll, as when both
+    // are ready at once. Its answer must be the version after the change.
+    const answer = gate.versions('t', c.check, () => known);
+    queueMicrotask(() => (known = v('after')));
+    assert.equal(versionOf(await answer), 'after');
+    // Statements of one turn share one wait.
+    let waits = 0;
+    const counting = new VersionGate(0, undefined, () => (waits++, Promise.resolve()));
+    await Promise.all([counting.versions('t', c.check, () => known), counting.versions('t', c.check, () => known)]);
+    assert.equal(waits, 2, 'the injected wait is asked per statement; the default one is one setImmediate per turn');
   });
 
   it('with recheckMs, an answer checked recently enough is reused; latest() takes the last one whatever its age', async () => {
