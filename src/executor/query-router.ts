@@ -215,13 +215,21 @@ export class QueryRouter {
         hint: 'Add the tables to one engine, or query them separately.',
       });
     const hostName = host.name;
+    // Planned over the text with every table written with its schema: the parts and the host's statement
+    // keep table references as written, and no engine has the session's search_path.
+    const fedSql = this.engineText(sql, analysis);
+    const fedAnalysis = fedSql === sql ? analysis : this.analyze(fedSql, searchPath, params);
     // Plans are pure functions of the (cached) analysis and the assignments: kept beside the analysis.
     const plan = (whole: boolean): FederationPlan => {
       const signature = `${hostName}\u0000${route.assignments.map((a) => a.engine).join(',')}\u0000${whole}`;
-      let plans = this.federationPlans.get(analysis);
-      if (!plans) this.federationPlans.set(analysis, (plans = new Map()));
+      let plans = this.federationPlans.get(fedAnalysis);
+      if (!plans) this.federationPlans.set(fedAnalysis, (plans = new Map()));
       let p = plans.get(signature);
-      if (!p) plans.set(signature, (p = planFederation({ sql, tables: analysis.tables, exact: analysis.exact, assignments: route.assignments, host: hostName, served, searchPath, wholeSubqueries: whole })));
+      if (!p)
+        plans.set(
+          signature,
+          (p = planFederation({ sql: fedSql, tables: fedAnalysis.tables, exact: fedAnalysis.exact, assignments: route.assignments, host: hostName, served, searchPath, wholeSubqueries: whole })),
+        );
       return p;
     };
     return { sql, analysis, route, federation: { ...plan(true), host, tablePartsOnly: () => plan(false) }, ...migration };

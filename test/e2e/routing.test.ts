@@ -102,6 +102,35 @@ describe('routing across DuckDB and PostgreSQL', () => {
     assert.match(plan, /Part tollgate_part_2 from erp\.contracts on engine erp:\n {4}SELECT amount, hotel_id FROM erp\.contracts WHERE amount > \$1/);
   });
 
+  it('tables named through search_path reach every engine with their schema, single-engine and federated', async () => {
+    const c = new pg.Client(gateway.clientConfig('alice'));
+    await c.connect();
+    try {
+      await c.query('SET search_path = crm, lake, erp');
+      const same = async (unqualified: string, qualified: string) => {
+        const got = (await c.query(unqualified)).rows;
+        assert.ok(got.length > 0, unqualified);
+        assert.deepEqual(got, (await c.query(qualified)).rows, unqualified);
+      };
+      // On the PostgreSQL engine, whose own search_path for alice knows no crm.
+      await same('SELECT count(*)::int AS n FROM hotel_owners', 'SELECT count(*)::int AS n FROM crm.hotel_owners');
+      // Federated: tables on the host (lake) stay in its statement, the other engine's become parts.
+      await same(
+        'SELECT o.owner, count(*)::int AS bookings FROM bookings b JOIN hotel_owners o ON o.hotel_id = b.hotel_id GROUP BY o.owner ORDER BY o.owner',
+        'SELECT o.owner, count(*)::int AS bookings FROM lake.bookings b JOIN crm.hotel_owners o ON o.hotel_id = b.hotel_id GROUP BY o.owner ORDER BY o.owner',
+      );
+      // A subquery of one other engine sent to it whole.
+      await same(
+        'SELECT count(*)::int AS n FROM bookings WHERE hotel_id IN (SELECT hotel_id FROM contracts WHERE amount > 100)',
+        'SELECT count(*)::int AS n FROM lake.bookings WHERE hotel_id IN (SELECT hotel_id FROM erp.contracts WHERE amount > 100)',
+      );
+      const plan = (await c.query('EXPLAIN SELECT owner FROM hotel_owners WHERE hotel_id = 5')).rows.map((r) => r['QUERY PLAN'] as string);
+      assert.ok(plan.some((l) => l.includes('FROM crm.hotel_owners WHERE hotel_id = 5')), plan.join('\n'));
+    } finally {
+      await c.end();
+    }
+  });
+
   it('a federated statement with a bound parameter pushes it to the part', async () => {
     const sql = 'SELECT count(*)::int AS n, min(o.owner) AS owner FROM lake.bookings b JOIN crm.hotel_owners o USING (hotel_id) WHERE o.hotel_id = $1';
     const [row] = await q(sql, [42]);
