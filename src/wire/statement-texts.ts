@@ -2,6 +2,8 @@
 const MAX_KEPT_BYTES = 8192;
 /** Distinct texts kept, replaced round-robin. */
 const SLOTS = 32;
+/** Compared before the rest of a text of the same length. */
+const TAIL_BYTES = 16;
 
 /**
  * The last statement texts the clients sent, by their bytes: a text that arrives again (dashboards and
@@ -22,9 +24,12 @@ export class StatementTexts {
     const n = end - start;
     if (n === 0 || n > MAX_KEPT_BYTES) return this.decode(buf, start, end);
     const kept = this.bytes;
+    // Same length, then the last bytes (where generated statements that differ by a literal usually
+    // differ), then all of them: texts of one length never cost a full comparison each.
+    const tail = Math.min(n, TAIL_BYTES);
     for (let i = 0; i < kept.length; i++) {
       const b = kept[i]!;
-      if (b.length === n && buf.compare(b, 0, n, start, end) === 0) return this.texts[i]!;
+      if (b.length === n && buf.compare(b, n - tail, n, end - tail, end) === 0 && buf.compare(b, 0, n - tail, start, end - tail) === 0) return this.texts[i]!;
     }
     // Decoded (and validated) first: bytes that are not valid UTF-8 throw and are not kept.
     const text = this.decode(buf, start, end);

@@ -43,6 +43,17 @@ describe('StatementTexts', () => {
     assert.deepEqual(again, ['SELECT 2 AS a', "SELECT 'è' AS x"]);
   });
 
+  it('tells apart long texts of one length that differ only at the start, in the middle or at the end', () => {
+    const texts = new StatementTexts(decodeUtf8Strict);
+    const base = `SELECT ${'x, '.repeat(200)}1 FROM lake.bookings WHERE id = 1000001`;
+    const variants = [base, `Z${base.slice(1)}`, `${base.slice(0, 300)}y${base.slice(301)}`, `${base.slice(0, -1)}2`];
+    for (let round = 0; round < 2; round++)
+      for (const t of variants) {
+        const m = inBody(t);
+        assert.equal(texts.text(m.buf, m.start, m.end), t);
+      }
+  });
+
   it('still rejects invalid UTF-8 every time (22021), and keeps nothing of it', () => {
     const texts = new StatementTexts(decodeUtf8Strict);
     const bad = inBody(Buffer.from([0x53, 0x45, 0xc3, 0x28, 0x4c]));
