@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/index.ts';
+import { byStatementText } from './by-statement-text.ts';
 import { constantValue, findFunctionCalls, quoteLiteral, replaceRanges, type FunctionCall, type Replacement } from '../parser/index.ts';
 import { VERSION_STRING } from '../version.ts';
 import { currentSchema } from './search-path.ts';
@@ -78,8 +79,11 @@ function literalFor(call: FunctionCall, facts: SessionFacts): string | null {
  * with the literal values this session has, so any engine can evaluate the rest of the statement.
  * Calls whose arguments are not constants are left alone (the engine then reports them).
  */
+/** Where a statement calls session functions (kept per text: every statement that reaches an engine asks). */
+const sessionFunctionCalls = byStatementText((sql) => findFunctionCalls(sql, SESSION_FUNCTIONS));
+
 export function substituteSessionFunctions(sql: string, facts: SessionFacts): string {
-  const calls = findFunctionCalls(sql, SESSION_FUNCTIONS);
+  const calls = sessionFunctionCalls(sql);
   if (calls.length === 0) return sql;
   const replacements: Replacement[] = [];
   for (const call of calls) {

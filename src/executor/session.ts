@@ -31,6 +31,7 @@ import { Cursors } from './cursors.ts';
 import { runSessionCommand, sessionCommandColumns, type SessionContext } from './session-commands.ts';
 import { SessionSettings } from './session-settings.ts';
 import { RepeatedStatement } from './repeated-statement.ts';
+import { byStatementText } from './by-statement-text.ts';
 import type { ParameterSpec } from './settings.ts';
 import type { UserRecord } from './users.ts';
 import { statementTags, type StatementKind, type StatementLog, type StatementRecord } from '../ledger/index.ts';
@@ -151,11 +152,12 @@ function readsServedTable(sql: string, servedTables: ServedTables): boolean {
 }
 
 /** The number of parameters a statement uses: its highest $n. */
-function parameterCount(sql: string): number {
+/** The highest $n a statement refers to (kept per text: asked at every Parse and every description). */
+const parameterCount = byStatementText((sql) => {
   let max = 0;
   for (const t of lex(sql)) if (t.kind === 'param') max = Math.max(max, Number(t.value));
   return max;
-}
+});
 
 /** What Parse learned about a statement, kept for Bind/Execute. */
 interface Prepared extends PreparedStatement {
@@ -365,9 +367,7 @@ export class GatewaySession implements BackendSession, SessionContext {
   }
 
   splitStatements(sql: string): string[] {
-    let parts = SPLITS.get(sql);
-    if (!parts) SPLITS.set(sql, (parts = splitStatements(sql).statements.map((s) => s.text)));
-    return parts;
+    return SPLITS(sql);
   }
 
   markFailed(): void {
@@ -446,7 +446,8 @@ export class GatewaySession implements BackendSession, SessionContext {
     const described = await this.opts.router.describe(routed, this.compiler(paramTypes), paramTypes, this.queryContext(randomUUID()));
     const params = described.params.map((t, i) => (paramTypes[i] && paramTypes[i] !== 0 ? paramTypes[i]! : t));
     for (let i = params.length; i < paramTypes.length; i++) params.push(paramTypes[i]!);
-    let columns = renameColumns(sql, described.columns);
+    // The same array for the same description: the wire then reuses its encoder (and the DataRows it keeps).
+    let columns = renamedCached(sql, described.columns);
     // The scale of a numeric result computed from a numeric parameter depends on the value bound later,
     // so, as PostgreSQL does, no typmod is promised (clients such as pgjdbc round to a promised scale).
     if (dependsOnValues(paramTypes)) columns = columns.map((c) => (c.typeOid === OID.numeric ? { ...c, typeModifier: -1 } : c));
@@ -945,9 +946,14 @@ export class GatewaySession implements BackendSession, SessionContext {
 
 /** PostgreSQL names unaliased result columns differently from DuckDB (`count` vs `count_star()`). */
 function renameColumns(sql: string, columns: readonly ColumnInfo[]): ColumnInfo[] {
-  const names = pgColumnNames(sql, columns.length);
+  const byCount = COLUMN_NAMES(sql);
+  let names = byCount.get(columns.length);
+  if (names === undefined) byCount.set(columns.length, (names = pgColumnNames(sql, columns.length)));
   return columns.map((c, i) => (names?.[i] ? { ...c, name: names[i]! } : c));
 }
+
+/** pgColumnNames per text and column count: naming columns the PostgreSQL way lexes and walks the SELECT list. */
+const COLUMN_NAMES = byStatementText(() => new Map<number, string[] | null>());
 
 /**
  * renameColumns of a cached result's columns, kept beside the entry's column list: every hit of a
@@ -968,4 +974,4 @@ function renamedCached(sql: string, columns: readonly ColumnInfo[]): ColumnInfo[
 }
 
 /** Statement splits by text: drivers Parse the same statements over and over, and splitting lexes them. */
-const SPLITS = new LRUCache<string, string[]>({ max: 5000, maxSize: 32 * 1024 * 1024, sizeCalculation: (_parts, sql) => 2 * sql.length + 64 });
+const SPLITS = byStatementText((sql) => splitStatements(sql).statements.map((s) => s.text));
