@@ -150,7 +150,7 @@ try {
     {
       title: 'result cache',
       issue: 'issue 8',
-      measures: `pgbench -M extended, 8 clients, ${cacheSeconds} s, a custom script of one demo dashboard query answered from tollgate's result cache (three configurations: version re-checked on every hit; re-checked at most once a second; re-checked on every hit with two serving processes, server.processes = 2), versus PostgreSQL 15 serving the same small result from a table, and tollgate's wire floor (its protocol server answering a fixed result, nothing else). TPS from pgbench, p50/p99 from its per-transaction log. Targets: cache-hit TPS >= 70% of PostgreSQL's, hit p50 < 0.5 ms.`,
+      measures: `pgbench -M extended, 8 clients, ${cacheSeconds} s, a custom script of one demo dashboard query answered from tollgate's result cache (three configurations: the default, server.processes auto, one serving process per core sharing one cache, every hit checking its table's data version; one serving process; one serving process re-checking versions at most once a second), versus PostgreSQL 15 serving the same small result from a table, and tollgate's wire floor (its protocol server answering a fixed result, nothing else, one process). TPS from pgbench's summary, p50/p99 from its log of a random tenth of the transactions. Targets (on the default): cache-hit TPS >= 70% of PostgreSQL's, hit p50 < 0.5 ms.`,
     },
     async () => (typeof cacheBench === 'string' ? { lines: [], problem: cacheBench } : cacheBench({ postgres, seconds: cacheSeconds })),
   );
