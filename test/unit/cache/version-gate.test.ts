@@ -15,6 +15,8 @@ function checks() {
 }
 
 const versionOf = (v: Versions) => ('versions' in v ? v.versions.get('lake:t') : undefined);
+/** Versions of table t at version `n`, as known() gives them. */
+const v = (n: string): Versions => ({ versions: new Map([['lake:t', n]]), unknown: false });
 
 describe('data-version checks shared by concurrent statements', () => {
   it('a statement arriving during a check waits for the next one, shared with everyone who arrived meanwhile', async () => {
@@ -39,7 +41,6 @@ describe('data-version checks shared by concurrent statements', () => {
   it('versions known without I/O need no check, and a changed one counts as a change', async () => {
     const gate = new VersionGate();
     const c = checks();
-    const v = (n: string): Versions => ({ versions: new Map([['lake:t', n]]), unknown: false });
     let known: Versions | undefined = v('k1');
     assert.equal(versionOf(await gate.versions('t', c.check, () => known)), 'k1');
     assert.equal(c.started(), 0, 'no check ran');
@@ -59,7 +60,6 @@ describe('data-version checks shared by concurrent statements', () => {
   it('asks known() only after the events pending in this turn of the loop: a file change queued before the query is seen', async () => {
     const gate = new VersionGate();
     const c = checks();
-    const v = (n: string): Versions => ({ versions: new Map([['lake:t', n]]), unknown: false });
     let known: Versions | undefined = v('before');
     assert.equal(versionOf(await gate.versions('t', c.check, () => known)), 'before');
     // The query is handled first; the directory's event is handled later in the same poll, as when both
