@@ -6,7 +6,7 @@ import { cacheKey } from './key.ts';
 import { cacheText } from './normalize.ts';
 import type { CacheOptions } from './options.ts';
 import type { VersionGate } from './version-gate.ts';
-import { knownTableVersions, tableKey, tableVersions, type TableOnEngine, type Versions } from './versions.ts';
+import { knownTableVersions, sameVersions, tableKey, tableVersions, type TableOnEngine, type Versions } from './versions.ts';
 import { uncacheableReason } from './volatile.ts';
 
 /** A routed statement, as much of it as the cache needs. */
@@ -98,10 +98,4 @@ function decision(v: Versions, c: CacheCandidate, options: CacheOptions, d: Deri
   const made = { key: cacheKey({ text: d.text, params: c.params, engines: c.engines, versions: v.versions, scope: c.team, settings: c.settings }), ttlMs };
   d.last = { versions: v, decision: made };
   return made;
-}
-
-function sameVersions(a: Versions, b: Exclude<Versions, { untrusted: string }>): boolean {
-  if ('untrusted' in a || a.unknown !== b.unknown || a.versions.size !== b.versions.size) return false;
-  for (const [table, version] of b.versions) if (a.versions.get(table) !== version) return false;
-  return true;
 }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Versions } from './versions.ts';
+import { sameVersions, type Versions } from './versions.ts';
 
 interface Slot {
   running: Promise<Versions> | null;
@@ -127,11 +127,4 @@ function afterPendingEvents(): Promise<void> {
       resolve();
     }),
   ));
-}
-
-function sameVersions(a: Versions, b: Versions): boolean {
-  if ('untrusted' in a || 'untrusted' in b) return 'untrusted' in a && 'untrusted' in b && a.untrusted === b.untrusted;
-  if (a.unknown !== b.unknown || a.versions.size !== b.versions.size) return false;
-  for (const [table, version] of a.versions) if (b.versions.get(table) !== version) return false;
-  return true;
 }

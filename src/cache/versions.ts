@@ -93,3 +93,11 @@ export async function tableVersions(tables: readonly TableOnEngine[], connector:
   }
   return { versions, unknown };
 }
+
+/** Whether two answers give the same versions (or are untrusted for the same reason). */
+export function sameVersions(a: Versions, b: Versions): boolean {
+  if ('untrusted' in a || 'untrusted' in b) return 'untrusted' in a && 'untrusted' in b && a.untrusted === b.untrusted;
+  if (a.unknown !== b.unknown || a.versions.size !== b.versions.size) return false;
+  for (const [table, version] of a.versions) if (b.versions.get(table) !== version) return false;
+  return true;
+}

@@ -151,7 +151,6 @@ function readsServedTable(sql: string, servedTables: ServedTables): boolean {
   return false;
 }
 
-/** The number of parameters a statement uses: its highest $n. */
 /** The highest $n a statement refers to (kept per text: asked at every Parse and every description). */
 const parameterCount = byStatementText((sql) => {
   let max = 0;
